@@ -1,0 +1,49 @@
+"""Run a module's main() in-process with given args and capture what it returns.
+
+    def test_x(run_module, requests_mock):
+        result = run_module(itsmng_session, {'url': ..., 'state': 'present'})
+        assert result['changed'] is True
+        result = run_module(itsmng_session, {...}, check_mode=True, fails=True)
+
+Module args are set the way ansible-core 2.19+ expects (ansible.module_utils.testing).
+"""
+
+import json
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+
+class _Exit(Exception):
+    def __init__(self, result):
+        super().__init__(result)
+        self.result = result
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    def _run(module, args, check_mode=False, diff=False, fails=False):
+        args = dict(args)
+        if check_mode:
+            args['_ansible_check_mode'] = True
+        if diff:
+            args['_ansible_diff'] = True
+        printed = []
+
+        def fake_exit(code=0):
+            raise _Exit(json.loads(printed[-1]) if printed else {})
+
+        monkeypatch.setattr(basic, 'print', lambda text: printed.append(text), raising=False)
+        monkeypatch.setattr(basic.sys, 'exit', fake_exit)
+        with patch_module_args(args):
+            with pytest.raises(_Exit) as caught:
+                module.main()
+        result = caught.value.result
+        if fails:
+            assert result.get('failed'), 'expected a failure, got %r' % (result,)
+        else:
+            assert not result.get('failed'), 'unexpected failure: %s' % result.get('msg')
+        return result
+    return _run
