@@ -338,3 +338,24 @@ def fail_from(module, error, **extra):
     result = error.as_result()
     result.update(extra)
     module.fail_json(**result)
+
+
+def run_module(module, make_client, action, reveal_params=()):
+    """The life of a module run: build the client, act, exit.
+
+    action(module, client) returns the result dict. ApiError becomes fail_json with its one
+    sentence; the client's warnings (e.g. TLS verification off) are shown either way. The
+    values of reveal_params (short-lived tokens the module hands back) are returned unmasked.
+    """
+    client = None
+    try:
+        client = make_client(module)
+        result = action(module, client)
+    except ApiError as exc:
+        for warning in getattr(client, 'warnings', ()):
+            module.warn(warning)
+        fail_from(module, exc)
+        return
+    for warning in client.warnings:
+        module.warn(warning)
+    exit_revealing(module, reveal=[module.params.get(name) for name in reveal_params], **result)

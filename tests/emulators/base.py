@@ -209,7 +209,7 @@ class Emulator:
 
     def dispatch(self, request):
         if request.path.startswith('/_emulator/'):
-            return self.admin(request), None
+            return self.admin(request)
         self.count('requests')
         with self.lock:
             self.endpoints['%s %s' % (request.method, request.path)] += 1
@@ -218,11 +218,8 @@ class Emulator:
             time.sleep(fault.seconds)
             fault = None
         if fault:
-            reply = fault_reply(fault)
-            if reply.drop:
-                return reply, fault
-            return reply, fault
-        return self.handle(request), None
+            return fault_reply(fault)
+        return self.handle(request)
 
 
 def fault_reply(fault):
@@ -265,7 +262,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length > 0 else b''
         request = Request(self.command, self.path, self.headers, body, self.client_address[0])
         try:
-            reply, _fault = emulator.dispatch(request)
+            reply = emulator.dispatch(request)
         except BadJson:
             reply = Reply(400, ['ERROR_JSON_PAYLOAD_INVALID', 'JSON payload seems not valid'])
         except Exception as exc:  # an emulator bug must show, not hang the client

@@ -35,7 +35,7 @@ def run_module(monkeypatch):
         def fake_exit(code=0):
             raise _Exit(json.loads(printed[-1]) if printed else {})
 
-        monkeypatch.setattr(basic, 'print', lambda text: printed.append(text), raising=False)
+        monkeypatch.setattr(basic, 'print', printed.append, raising=False)
         monkeypatch.setattr(basic.sys, 'exit', fake_exit)
         with patch_module_args(args):
             with pytest.raises(_Exit) as caught:

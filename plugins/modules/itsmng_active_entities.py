@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apiauth.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: itsmng_active_entities
+short_description: Choose the active entities of an ITSM-NG / GLPI session
+version_added: 0.1.0
+description:
+  - Makes one entity (by id, short name or complete path), with or without its sub-entities, or all
+    the entities of the active profile, the active entities of a session (C(changeActiveEntities)).
+    Does nothing when they are already active.
+  - Entity names are matched after decoding the HTML entities the server puts in complete names
+    (C(&gt;) on ITSM-NG, C(&#62;) on GLPI 10). An ambiguous short name fails, listing the candidates.
+extends_documentation_fragment:
+  - apiauth.sessions.itsmng
+  - apiauth.sessions.itsmng.session
+options:
+  entity:
+    description:
+      - V(all) for every entity of the active profile, or an entity id (V(1)), short name
+        (V(Child A)) or complete path (V(Root entity > Child A)).
+    type: str
+    required: true
+  recursive:
+    description:
+      - Include the sub-entities of O(entity). Ignored with O(entity=all).
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+author:
+  - apiauth.sessions maintainers
+'''
+
+EXAMPLES = r'''
+- name: Work in Child A and below
+  apiauth.sessions.itsmng_active_entities:
+    url: https://itsm.example.com/apirest.php
+    session_token: "{{ itsm.session_token }}"
+    entity: Root entity > Child A
+    recursive: true
+
+- name: Back to every entity of the profile
+  apiauth.sessions.itsmng_active_entities:
+    url: https://itsm.example.com/apirest.php
+    session_token: "{{ itsm.session_token }}"
+    entity: all
+'''
+
+RETURN = r'''
+entity:
+  description: The entity made active (C(id), short C(name), C(complete_name)); C(all) when every entity is.
+  returned: success
+  type: raw
+  sample: {"id": 1, "name": "Child A", "complete_name": "Root entity > Child A"}
+recursive:
+  description: Whether sub-entities are included.
+  returned: success
+  type: bool
+active_entities:
+  description: Ids of the active entities after the task (as the server reports them; predicted in check mode).
+  returned: success
+  type: list
+  elements: int
+previous:
+  description: The active entity, recursion and entity ids before the task.
+  returned: success
+  type: dict
+session_token:
+  description: The new session token, only when the given session had expired and the module logged in again.
+  returned: when relogged_in
+  type: str
+headers:
+  description: Headers of the new session, only when the module logged in again.
+  returned: when relogged_in
+  type: dict
+relogged_in:
+  description: The given session had expired and a new one was opened with the credentials given.
+  returned: when relogged_in
+  type: bool
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError, run_module
+from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
+    SESSION_SPEC, SYSTEM, argument_spec, client_from_module, describe, find_entity, relogin_result,
+)
+
+
+def descendants(entities, root_id):
+    """Ids of root_id and everything below it, from the complete names."""
+    by_id = dict((e['id'], e['complete_name']) for e in entities)
+    prefix = by_id.get(root_id, '') + ' > '
+    return sorted([root_id] + [i for i, name in by_id.items() if name.startswith(prefix)])
+
+
+def act(module, client):
+    wanted = module.params['entity'].strip() if module.params['entity'] else ''
+    if not wanted:
+        raise ApiError(SYSTEM, 'ITSM-NG: entity must not be empty; give an id, a name, a path or "all".')
+    entities = client.my_entities(recursive=True)
+    before = client.active_entities()
+    all_ids = sorted(e['id'] for e in entities)
+    if wanted.lower() == 'all':
+        target, recursive, expected = 'all', False, all_ids
+        changed = before['ids'] != all_ids
+    else:
+        target = find_entity(entities, wanted)
+        if target is None:
+            raise ApiError(SYSTEM, 'ITSM-NG: entity "%s" is not one of the entities of the active profile: %s.'
+                           % (wanted, describe(entities)))
+        recursive = module.params['recursive']
+        expected = descendants(entities, target['id']) if recursive else [target['id']]
+        changed = not (before['id'] == target['id'] and before['recursive'] == recursive
+                       and before['ids'] == expected)
+    after_ids = expected
+    if changed and not module.check_mode:
+        client.change_entities(None if target == 'all' else target['id'], recursive)
+        after_ids = client.active_entities()['ids']
+    result = dict(changed=changed, entity=target, recursive=recursive, active_entities=after_ids,
+                  previous=before, **relogin_result(client))
+    if module._diff:
+        result['diff'] = {'before': {'active_entities': before['ids'], 'recursive': before['recursive']},
+                          'after': {'active_entities': after_ids, 'recursive': recursive}}
+    return result
+
+
+def main():
+    spec = argument_spec(entity=dict(type='str', required=True), recursive=dict(type='bool', default=False))
+    spec.update(SESSION_SPEC)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    run_module(module, client_from_module, act)
+
+
+if __name__ == '__main__':
+    main()
