@@ -290,3 +290,28 @@ def _remedy(status, code, what, html=False):
         return ('a proxy, load balancer or the server itself failed or answered instead of the API: check that url '
                 'is the Address Manager server and that it is up, then retry.')
     return 'the server refused the request: check the parameters given.'
+
+
+# --------------------------------------------------------------------------------------------
+# For the apiauth.sessions.token lookup
+# --------------------------------------------------------------------------------------------
+def lookup_open(params):
+    """Log in; everything the lookup returns and caches (handle: what lookup_close needs)."""
+    client = BluecatClient(params)
+    data = client.login()
+    return {
+        'token': client.api_token,
+        'headers': client.headers,
+        'params': {},
+        'full': data,
+        'expires_at': client.expires_at,
+        'handle': {'session_id': client.session_id, 'username': client.session_user,
+                   'api_token': client.api_token, 'basic': client.basic},
+    }
+
+
+def lookup_close(params, handle):
+    """Log the session out: True if it was ended, False if it was already gone."""
+    client = BluecatClient(params)
+    client.use_session(handle['session_id'], handle['api_token'], handle.get('username'), handle.get('basic'))
+    return client.logout() is not None

@@ -307,8 +307,9 @@ def find_entity(entities, wanted):
             if e['id'] == int(wanted):
                 return e
         return None
-    path = ' > '.join(p.strip() for p in html_unescape(wanted).split('>'))
-    if '>' in wanted:
+    decoded = html_unescape(wanted)
+    path = ' > '.join(p.strip() for p in decoded.split('>'))
+    if '>' in decoded:
         matches = [e for e in entities if e['complete_name'].lower() == path.lower()]
     else:
         matches = [e for e in entities if e['name'] == path] or \

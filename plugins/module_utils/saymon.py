@@ -1,0 +1,293 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apiauth.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SAYMON client: the API token of a user (one per user), over HTTP Basic authentication.
+
+SAYMON (``<server>/node/api``) keeps one API token per user, shown as the user's
+``authenticationToken``. ``POST /users/:id/auth-token`` makes a new one (replacing the old,
+which then fails) and answers it as a JSON string; ``DELETE`` removes it; the token is then
+sent as the query parameter ``api-token``. Both need the ``manage-users`` permission.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import hashlib
+import json
+import re
+
+try:
+    from urllib.parse import urlsplit
+except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
+    from urlparse import urlsplit  # type: ignore
+
+from ansible_collections.apiauth.sessions.plugins.module_utils.http import (
+    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url)
+from ansible_collections.apiauth.sessions.plugins.module_utils.http import argument_spec as _argument_spec
+
+PREFIX = 'SAYMON'
+SYSTEM = 'SAYMON'
+API_PATH = '/node/api'
+MANAGE_USERS = 'manage-users'
+EXAMPLE_URL = 'https://saymon.example.com'
+TOKEN_PARAM = 'api-token'
+
+OPTIONS = COMMON_OPTIONS + (
+    Option('username', help='Login of the SAYMON account that calls the API (HTTP Basic authentication).'),
+    Option('password', secret=True, help='Password of that account.'),
+    Option('user_id', help='Id of the user whose API token is managed; default: the logged-in user.'),
+)
+
+# SAYMON ids are MongoDB ObjectIds (24 hex digits); accept any id that is one safe path segment.
+_USER_ID = re.compile(r'^[A-Za-z0-9_.:@~-]+$')
+# What a token may look like when a server or proxy answers it without the JSON quotes.
+_BARE_TOKEN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._~+/=-]*$')
+_UNKNOWN = object()
+
+
+def argument_spec(**extra):
+    """The module argument_spec: connection options (no_log secrets, SAYMON_* env) plus extra."""
+    spec = _argument_spec(PREFIX, OPTIONS)
+    spec.update(extra)
+    return spec
+
+
+def check_user_id(value):
+    """user_id as a string, None when not given; refuse what is not one path segment."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text or text in ('.', '..') or not _USER_ID.match(text):
+        raise ApiError(SYSTEM, '%s: user_id %r is not a SAYMON user id; give the id of a user (like '
+                               '5e21b752308c3c66d64e072c, the "id" of GET /node/api/users/current), or omit '
+                               'user_id to use the logged-in user.' % (SYSTEM, text[:80]))
+    return text
+
+
+def error_detail(response):
+    """(code, message) of a SAYMON error body {"code", "message"}; the message of an auth error
+    is itself a JSON string {"errorCode": 3, "message": "..."}, unwrapped here."""
+    try:
+        body = json.loads((response.content or b'').decode('utf-8'))
+    except (ValueError, UnicodeDecodeError):
+        return None, None
+    if not isinstance(body, dict):
+        return None, body.strip()[:200] if isinstance(body, str) else None
+    code, message = body.get('code'), body.get('message')
+    if isinstance(message, str):
+        try:
+            inner = json.loads(message)
+        except ValueError:
+            inner = None
+        if isinstance(inner, dict) and isinstance(inner.get('message'), str):
+            message = inner['message']
+        message = message.strip()[:200] or None
+    elif message is not None:
+        message = json.dumps(message)[:200]
+    return (str(code) if code is not None else None), message
+
+
+def token_fingerprint(token):
+    """What a handle may keep to recognise a token later without holding the token itself."""
+    return hashlib.sha256(token.encode('utf-8')).hexdigest() if token else None
+
+
+class SaymonClient(object):
+    """Calls of /node/api for one set of connection options (module.params or lookup options)."""
+
+    def __init__(self, params):
+        values = dict((opt.name, opt.default) for opt in OPTIONS)
+        values.update((k, v) for k, v in (params or {}).items() if k in values and v is not None)
+        self.redact = Redactor()
+        self.username = values['username'] or None
+        self.password = values['password']
+        self.redact.add(self.password)
+        self._basic = None
+        if self.username is not None and self.password is not None:
+            if ':' in self.username:
+                raise ApiError(SYSTEM, '%s: username must not contain ":" (HTTP Basic authentication '
+                                       'cannot carry it).' % SYSTEM)
+            pair = '%s:%s' % (self.username, self.password)
+            self._basic = base64.b64encode(pair.encode('utf-8')).decode('ascii')
+            self.redact.add(pair, self._basic)
+        root = check_base_url(SYSTEM, values['url'], example=EXAMPLE_URL)
+        if re.search(r'(^|/)node(/api)?(/.*)?$', urlsplit(root).path):
+            raise ApiError(SYSTEM, '%s: url must be the server root, like %s, without /node/api (the collection '
+                                   'adds the API path); got %s.' % (SYSTEM, EXAMPLE_URL, safe_url(root)))
+        self.user_id = check_user_id(values['user_id'])
+        self.where = safe_url(root)
+        self.http = HttpClient(SYSTEM, root + API_PATH, validate_certs=values['validate_certs'],
+                               ca_path=values['ca_path'], timeout=values['timeout'], redactor=self.redact)
+
+    @property
+    def has_credentials(self):
+        return self._basic is not None
+
+    @property
+    def warnings(self):
+        return self.http.warnings
+
+    # -- transport -----------------------------------------------------------------------
+    def _call(self, method, path, action, user_id=None, token=None, read_only=False):
+        """One authenticated call: with ``token`` as api-token, else with Basic credentials."""
+        if token:
+            self.redact.add(token)
+            params, headers = {TOKEN_PARAM: token}, None
+        elif self._basic:
+            params, headers = None, {'Authorization': 'Basic ' + self._basic}
+        else:
+            raise ApiError(SYSTEM, '%s: username and password are needed to %s at %s; set username and '
+                                   'password (or SAYMON_USERNAME and SAYMON_PASSWORD).'
+                           % (SYSTEM, action, self.where))
+        response = self.http.request(method, path, params=params, headers=headers, read_only=read_only)
+        if not 200 <= response.status_code < 300:
+            raise self._error(response, action, user_id, bool(token))
+        return response
+
+    def _error(self, response, action, user_id, via_token):
+        status = response.status_code
+        code, message = error_detail(response)
+        if code is None and message is None:
+            decode_json(self.http, response, action)  # raises the HTML / not-JSON sentence
+        said = ' (server: %s)' % ': '.join(p for p in (code, message) if p) if (code or message) else ''
+        where = self.where
+        if status == 401 and code == 'InvalidCredentials':
+            text = ('%s: %s refused the login of %r: wrong username or password%s. Check username and password '
+                    '(SAYMON_USERNAME, SAYMON_PASSWORD).' % (SYSTEM, where, self.username, said))
+        elif status == 401 and via_token:
+            text = ('%s: %s refused the API token%s: it was deleted or replaced by a newer token, or token '
+                    'authentication is switched off on the server. Create a new token (state=present).'
+                    % (SYSTEM, where, said))
+        elif status == 401:
+            text = ('%s: %s answered 401 Unauthorized to %s%s: the request was not logged in. Check username and '
+                    'password, and that no proxy strips the Authorization header.' % (SYSTEM, where, action, said))
+        elif status == 403:
+            who = 'the account %r' % self.username if not via_token else 'the token\'s user'
+            text = ('%s: %s may not %s at %s: it lacks the %s permission%s. Grant %s to that account in SAYMON, '
+                    'or use an account that has it.' % (SYSTEM, who, action, where, MANAGE_USERS, said, MANAGE_USERS))
+        elif status == 404 and user_id and code != 'ResourceNotFound':
+            text = ('%s: there is no user with id %r at %s%s. Check user_id, or omit it to use the logged-in user.'
+                    % (SYSTEM, user_id, where, said))
+        elif status == 404:
+            text = ('%s: %s has no %s%s. Is url the SAYMON server root (like %s)?'
+                    % (SYSTEM, where, API_PATH, said, EXAMPLE_URL))
+        else:
+            text = '%s: %s failed at %s with HTTP %s%s.' % (SYSTEM, action[0].upper() + action[1:], where, status, said)
+        return self.http.error(text, status=status, code=code)
+
+    def _user(self, response, what):
+        user = decode_json(self.http, response, what)
+        if not isinstance(user, dict) or user.get('id') in (None, ''):
+            raise self.http.error('%s: %s answered no user object to %s. Is url the SAYMON server root?'
+                                  % (SYSTEM, self.where, what), status=response.status_code)
+        user = dict(user, id=str(user['id']))
+        self.redact.add(user.get('authenticationToken'))
+        return user
+
+    # -- API -------------------------------------------------------------------------------
+    def current_user(self):
+        """GET /users/current with Basic credentials: the logged-in user."""
+        action = 'read the logged-in user'
+        return self._user(self._call('GET', '/users/current', action, read_only=True), action)
+
+    def get_user(self, user_id):
+        """GET /users/:id (another user's needs manage-users)."""
+        action = 'read user %s' % user_id
+        return self._user(self._call('GET', '/users/%s' % user_id, action, user_id=user_id, read_only=True), action)
+
+    def user(self, user_id=None):
+        return self.get_user(user_id) if user_id else self.current_user()
+
+    def token_owner(self, token):
+        """The user an API token authenticates (GET /users/current?api-token=), None if refused (401)."""
+        action = 'check the API token'
+        self.redact.add(token)
+        response = self.http.request('GET', '/users/current', params={TOKEN_PARAM: token}, read_only=True)
+        if response.status_code == 401:
+            return None
+        if not 200 <= response.status_code < 300:
+            raise self._error(response, action, None, True)
+        return self._user(response, action)
+
+    def create_token(self, user_id):
+        """POST /users/:id/auth-token: a new token, replacing the user's old one."""
+        action = 'create an API token for user %s' % user_id
+        response = self._call('POST', '/users/%s/auth-token' % user_id, action, user_id=user_id)
+        token = decode_token(self.http, response, action)
+        self.redact.add(token)
+        return token
+
+    def delete_token(self, user_id, token=None):
+        """DELETE /users/:id/auth-token; with ``token``, authenticated by the token itself."""
+        action = 'delete the API token of user %s' % user_id
+        self._call('DELETE', '/users/%s/auth-token' % user_id, action, user_id=user_id, token=token)
+        return True
+
+
+def decode_token(client, response, what):
+    """The token of a create answer: a JSON string ("a5f9...", quotes included) or, tolerated,
+    the bare token; surrounding whitespace and newlines do not matter."""
+    text = (response.content or b'').decode('utf-8', 'replace').strip()
+    try:
+        value = json.loads(text)
+    except ValueError:
+        if _BARE_TOKEN.match(text):
+            return text
+        decode_json(client, response, what)  # raises: HTML page, truncated JSON, ...
+        value = None
+    if isinstance(value, str) and _BARE_TOKEN.match(value.strip()):
+        return value.strip()
+    kind = 'an empty answer' if not text else 'a JSON %s' % type(value).__name__.replace('str', 'string')
+    raise client.error('%s: %s answered %s instead of the token string to %s. Is url the SAYMON server root?'
+                       % (SYSTEM, safe_url(client.base_url), kind, what), status=response.status_code)
+
+
+# --------------------------------------------------------------------------------------------
+# For the apiauth.sessions.token lookup
+# --------------------------------------------------------------------------------------------
+def lookup_open(params):
+    """The user's current token, never a replacement: SAYMON has one token per user and a new
+    one would break whoever uses the old. Creates a token only when the user has none."""
+    client = SaymonClient(params)
+    user = client.user(client.user_id)
+    token = user.get('authenticationToken', _UNKNOWN)
+    if token is _UNKNOWN:
+        raise ApiError(SYSTEM, '%s: %s does not show the authenticationToken of user %s to this account, so the '
+                               'lookup cannot tell whether the user has a token and will not risk replacing it; '
+                               'use the apiauth.sessions.saymon_auth_token module instead.'
+                       % (SYSTEM, client.where, user['id']))
+    created = not token
+    if created:
+        token = client.create_token(user['id'])
+    full = dict(user, authenticationToken=token)
+    return {
+        'token': token,
+        'headers': {},
+        'params': {TOKEN_PARAM: token},
+        'full': full,
+        'expires_at': None,  # SAYMON tokens do not expire; they are deleted or replaced
+        'handle': {'user_id': user['id'], 'created': created, 'token_sha256': token_fingerprint(token)},
+    }
+
+
+def lookup_close(params, handle):
+    """Delete the token only if lookup_open created it and it is still the user's token
+    (someone may have replaced it since: theirs must stay). True if a token was deleted."""
+    handle = handle or {}
+    if not handle.get('created') or not handle.get('user_id'):
+        return False
+    client = SaymonClient(params)
+    try:
+        user = client.get_user(handle['user_id'])
+    except ApiError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    current = user.get('authenticationToken')
+    if not current:
+        return False
+    if handle.get('token_sha256') and token_fingerprint(current) != handle['token_sha256']:
+        return False
+    return client.delete_token(user['id'])
