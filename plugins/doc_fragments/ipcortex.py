@@ -55,7 +55,7 @@ options:
   api_key_transport:
     description:
       - How O(api_key) is sent.
-      - V(body) puts it in the JSON body as C({"auth": {"type": "auth", "key": KEY}}).
+      - 'V(body) puts it in the JSON body as C({"auth": {"type": "auth", "key": KEY}}).'
       - V(header) sends the header C(Authorization: token auth=KEY) (IPCortex release 6.3.10 and later).
       - If not set, the value of the E(IPCORTEX_API_KEY_TRANSPORT) environment variable is used.
     type: str

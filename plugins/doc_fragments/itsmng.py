@@ -67,7 +67,7 @@ options:
     choices: [header, query]
     default: header
 notes:
-  - Runs on the controller; use C(delegate_to: localhost) or C(connection: local) so that
+  - Runs on the controller; use C(delegate_to=localhost) or C(connection=local) so that
     credentials injected by AWX/AAP reach the module.
   - Works with ITSM-NG, GLPI 9.5 and GLPI 10, which share this REST API.
 requirements:

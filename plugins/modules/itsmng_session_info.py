@@ -17,14 +17,19 @@ description:
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - apiauth.sessions.itsmng.session
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
 options:
   full_session:
     description:
       - Also return the full session data (C(getFullSession)) as RV(session).
     type: bool
     default: false
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads only; the same in check mode.
+  diff_mode:
+    support: none
 author:
   - apiauth.sessions maintainers
 '''

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import PASS_VARS
 from ansible.module_utils.testing import patch_module_args
 
 
@@ -30,6 +31,10 @@ def run_module(monkeypatch):
             args['_ansible_check_mode'] = True
         if diff:
             args['_ansible_diff'] = True
+        if 'inject_invocation' in PASS_VARS:
+            # ansible-core 2.21+ echoes the invocation only on request (INJECT_INVOCATION): ask,
+            # so that the tests can check what it would show.
+            args['_ansible_inject_invocation'] = True
         printed = []
 
         def fake_exit(code=0):
