@@ -34,10 +34,11 @@ ensure_system_packages() {
     fi
 }
 
-# ensure_venv CORE_SERIES PYTHON_VERSION [extra requirement files...] -> sets VENV
+# ensure_venv NAME CORE_SERIES PYTHON_VERSION [extra requirement files...] -> sets VENV
+# A venv per ansible-core series, and one for the tools (molecule, ansible-lint, docs...).
 ensure_venv() {
-    local core="$1" pyver="$2"; shift 2
-    VENV="$ROOT/.venv-$core"
+    local name="$1" core="$2" pyver="$3"; shift 3
+    VENV="$ROOT/.venv-$name"
     local py; py="$(find_python "$pyver")" || { echo "Python $pyver not found (needed for ansible-core $core)" >&2; return 1; }
     local next; next="$(echo "$core" | awk -F. '{printf "%d.%d", $1, $2 + 1}')"
     local stamp; stamp="$core|$py|$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" "$@" 2>/dev/null | sha256sum | cut -c1-16)"

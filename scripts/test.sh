@@ -24,10 +24,11 @@ step() {  # step NAME COMMAND... : run, record, never stop the suite
 wants() { local s; for s in "${STEPS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 ensure_system_packages
-ensure_venv 2.19 3.11 || exit 1; V219="$VENV"
-ensure_venv 2.21 3.13 || exit 1; V221="$VENV"
+ensure_venv 2.19 2.19 3.11 || exit 1; V219="$VENV"
+ensure_venv 2.21 2.21 3.13 || exit 1; V221="$VENV"
 build_collection
 cd "$BUILD" || exit 1
+export ROOT BUILD BUILD_PARENT V219 V221
 
 for v in "$V219" "$V221"; do
     py="$("$v/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
@@ -44,6 +45,16 @@ for v in "$V219" "$V221"; do
     if wants integration; then
         step "integration (ansible-core $core, python $py)" \
             "$v/bin/ansible-test" integration --local --python "$py" --color no
+    fi
+done
+
+# Further steps (molecule, lint, docs, AWX...), one script each: run with the exports above,
+# from the built collection; exit non-zero on failure.
+for script in "$ROOT"/scripts/test.d/*.sh; do
+    [ -e "$script" ] || continue
+    name="$(basename "$script" .sh)"
+    if [ ${#@} -eq 0 ] || wants "$name"; then
+        step "$name" bash "$script"
     fi
 done
 

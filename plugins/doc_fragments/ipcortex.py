@@ -49,21 +49,21 @@ options:
   api_key:
     description:
       - An Auth Key user token (created in the user's token management, type Auth Key).
-      - Stateless; it is checked, never stored on the server side, never returned.
+      - Stateless: it is checked on every call and opens nothing. Never logged or returned.
       - If not set, the value of the E(IPCORTEX_API_KEY) environment variable is used.
     type: str
   api_key_transport:
     description:
       - How O(api_key) is sent.
       - 'V(body) puts it in the JSON body as C({"auth": {"type": "auth", "key": KEY}}).'
-      - V(header) sends the header C(Authorization: token auth=KEY) (IPCortex release 6.3.10 and later).
+      - 'V(header) sends the header C(Authorization: token auth=KEY) (IPCortex release 6.3.10 and later).'
       - If not set, the value of the E(IPCORTEX_API_KEY_TRANSPORT) environment variable is used.
     type: str
     choices: [body, header]
     default: body
 notes:
   - These modules talk HTTP from the machine they run on. Run them on the controller
-    (C(delegate_to: localhost) or C(connection: local)): credentials injected by AWX/AAP
+    (C(delegate_to=localhost) or C(connection=local)), because credentials injected by AWX/AAP
     reach the controller only.
   - The module group C(group/apiauth.sessions.ipcortex) sets these options once for every
     IPCortex module with C(module_defaults).

@@ -239,7 +239,9 @@ def decode_token(client, response, what):
         value = None
     if isinstance(value, str) and _BARE_TOKEN.match(value.strip()):
         return value.strip()
-    kind = 'an empty answer' if not text else 'a JSON %s' % type(value).__name__.replace('str', 'string')
+    kinds = {dict: 'a JSON object', list: 'a JSON array', str: 'a JSON string that is no token',
+             type(None): 'JSON null', bool: 'a JSON boolean'}
+    kind = 'an empty answer' if not text else kinds.get(type(value), 'a JSON number')
     raise client.error('%s: %s answered %s instead of the token string to %s. Is url the SAYMON server root?'
                        % (SYSTEM, safe_url(client.base_url), kind, what), status=response.status_code)
 

@@ -54,7 +54,7 @@ notes:
     authenticated session needs no further authentication, and every user may call it.
   - The session lifetime is not documented by the vendor; a session may end on the server side
     at any time, which O(state=absent) reports as unchanged.
-  - The O(api_key) is never returned. Put C(no_log: true) on any task of yours that sends the key
+  - The O(api_key) is never returned. Put C(no_log=true) on any task of yours that sends the key
     (for example in an C(Authorization) header), or build that header with the C(apiauth.sessions.token) lookup.
 seealso:
   - name: IPCortex REST authentication

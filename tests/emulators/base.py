@@ -88,7 +88,8 @@ HTML_PAGE = ('<!DOCTYPE html><html><head><title>{status} {reason}</title></head>
 class Fault:
     """An injected fault. Keys: kind (latency|status|drop|html|truncated), path (regex on the
     path, default any), method, times (how many matching requests it hits, default 1, at most
-    1000), seconds (latency), status (for status), body (optional text for status)."""
+    1000), seconds (latency), status (for status), body (optional text for status) and
+    content_type (of that body, default text/html: what a proxy in front of the API sends)."""
 
     KINDS = ('latency', 'status', 'drop', 'html', 'truncated')
 
@@ -102,6 +103,7 @@ class Fault:
         self.seconds = min(float(spec.get('seconds', 0)), 120.0)
         self.status = int(spec.get('status', 503))
         self.body = spec.get('body')
+        self.content_type = spec.get('content_type') or 'text/html; charset=UTF-8'
 
     def matches(self, request):
         return (self.times > 0 and self.path.search(request.path)
@@ -232,7 +234,7 @@ def fault_reply(fault):
                    504: 'Gateway Timeout'}
         reason = reasons.get(fault.status, 'Error')
         body = fault.body or HTML_PAGE.format(status=fault.status, reason=reason)
-        return Reply(fault.status, body, content_type='text/html; charset=UTF-8')
+        return Reply(fault.status, body, content_type=fault.content_type)
     if fault.kind == 'html':
         return Reply(200, HTML_PAGE.format(status=200, reason='Login required'), content_type='text/html')
     # truncated

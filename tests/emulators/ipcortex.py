@@ -19,7 +19,8 @@ An unreadable body is taken as {} (as the vendor's REST format page says).
 
 Config: users [{username, password, id, name, company, home, perms}], keys {key: username},
 session_ttl (idle seconds), extensions [...]. Counters: requests, logins, logouts,
-failed_logins, key_auths, failed_keys, session_checks, changes, refused.
+failed_logins, key_auths (and key_auths_body / key_auths_header: where the key was),
+failed_keys, session_checks, changes, refused.
 """
 
 import copy
@@ -29,6 +30,8 @@ import secrets
 from base import Emulator, Reply, json_reply
 
 COOKIE = 'Red60urne'
+COUNTERS = ('failed_logins', 'key_auths', 'key_auths_body', 'key_auths_header', 'failed_keys', 'session_checks',
+            'changes', 'refused')
 
 
 class IpcortexEmulator(Emulator):
@@ -77,7 +80,10 @@ class IpcortexEmulator(Emulator):
             for s in self.sessions.values():
                 if s['expires'] > now:
                     users[s['user']] = users.get(s['user'], 0) + 1
-            return {'sessions_by_user': users, 'extensions': len(self.extensions)}
+            body = {'sessions_by_user': users, 'extensions': len(self.extensions)}
+            # Every counter of this system, 0 until counted, so tests can compare them at once.
+            body.update((name, self.stats.get(name, 0)) for name in COUNTERS)
+            return body
 
     # -- helpers -------------------------------------------------------------------------
     def _user(self, username):
@@ -177,6 +183,7 @@ class IpcortexEmulator(Emulator):
                 self.count('failed_keys')
                 return json_reply(200, {'result': 'fail'})
             self.count('key_auths')
+            self.count('key_auths_body' if auth.get('key') else 'key_auths_header')
             return json_reply(200, {'result': 'success', 'user': self._user_object(user)})
         # No credentials: an already authenticated session needs none (the vendor's words).
         self.count('session_checks')
