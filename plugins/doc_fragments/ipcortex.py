@@ -49,7 +49,7 @@ options:
   api_key:
     description:
       - An Auth Key user token (created in the user's token management, type Auth Key).
-      - Stateless: it is checked on every call and opens nothing. Never logged or returned.
+      - Stateless, it is checked on every call and opens nothing. Never logged or returned.
       - If not set, the value of the E(IPCORTEX_API_KEY) environment variable is used.
     type: str
   api_key_transport:

@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.apiauth.sessions.plugins.module_utils.http import (
-    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url,
+    COMMON_OPTIONS, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url,
 )
 from ansible_collections.apiauth.sessions.plugins.module_utils.http import argument_spec as _argument_spec
 

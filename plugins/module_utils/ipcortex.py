@@ -83,7 +83,7 @@ def cookie_headers(session):
 
 def public_user(user):
     """The user object of an answer, without the session id (it is returned on its own)."""
-    user = dict(user or {})
+    user = dict(user) if isinstance(user, dict) else {}
     user.pop('session', None)
     return user
 
@@ -183,7 +183,7 @@ class IpcortexClient(object):
     def check_session(self, session):
         """The answer describing the live session, or None when it is gone (expired, logged out)."""
         self.redact.add(session)
-        _, answer = self._call(AUTH_PATH, {}, 'the session check', session=session, read_only=True)
+        answer = self._call(AUTH_PATH, {}, 'the session check', session=session, read_only=True)[1]
         if answer and answer.get('result') == 'success':
             return answer
         return None
@@ -191,7 +191,7 @@ class IpcortexClient(object):
     def logout(self, session):
         """End the session; True if the server ended a live one, False if it was already gone."""
         self.redact.add(session)
-        _, answer = self._call(LOGOUT_PATH, {'auth': {'type': 'auth'}}, 'the logout', session=session)
+        answer = self._call(LOGOUT_PATH, {'auth': {'type': 'auth'}}, 'the logout', session=session)[1]
         # An empty 200 is taken as done; "fail" means there was no such session.
         return answer is None or answer.get('result') == 'success'
 

@@ -17,14 +17,14 @@ description:
   - Given a previous session (O(session_id) and O(api_token)) that the server still accepts
     (C(GET /api/v2/sessions/current)) and that has at least O(min_validity) seconds left,
     O(state=present) keeps it instead of logging in again.
-  - O(state=absent) logs the session out with C(PATCH /api/v2/sessions/{id}) and
-    C({"state": "LOGGED_OUT"}). A session already logged out or expired is fine.
+  - O(state=absent) logs the session out with C(PATCH /api/v2/sessions/{id}), setting its
+    C(state) to C(LOGGED_OUT). A session already logged out or expired is fine.
 author:
-  - apiauth.sessions contributors
+  - apiauth.sessions maintainers (@apiauth)
 requirements:
   - requests
 notes:
-  - Run it on the controller (C(delegate_to: localhost) or C(connection: local)): that is where
+  - Run it on the controller (C(delegate_to=localhost) or C(connection=local)), where
     credentials injected by AWX/AAP and the C(BLUECAT_*) environment variables are.
   - The returned O(api_token) and C(headers) are short-lived secrets usable as they are; the
     password is never returned or shown.

@@ -20,7 +20,7 @@ description:
     stateless, so nothing is opened and nothing changes.
   - With O(state=absent), logs out the session named by O(session) (C(POST /rest/auth/logout)).
 author:
-  - apiauth.sessions contributors
+  - apiauth.sessions maintainers (@apiauth)
 requirements:
   - requests
 extends_documentation_fragment:
@@ -34,6 +34,8 @@ attributes:
       - O(state=absent) in check mode only reports whether it would end a live session.
   diff_mode:
     support: none
+    description:
+      - A session has nothing to show as a diff.
 options:
   state:
     description:
@@ -145,10 +147,10 @@ def present(module, client, mode):
         module.exit_json(changed=False, user=public_user(answer.get('user')))
     if given:
         answer = client.check_session(given)
-        owner = (answer or {}).get('user') or {}
+        owner = public_user((answer or {}).get('user'))
         if answer and (not params['username'] or owner.get('login') in (None, params['username'])):
             exit_revealing(module, reveal=[given], changed=False, reused=True, session=given,
-                           user=public_user(owner), headers=cookie_headers(given))
+                           user=owner, headers=cookie_headers(given))
         if mode is None:
             raise ApiError(SYSTEM, '%s: the session given is no longer live at %s (logged out or expired) and no '
                                    'username/password was given to log in again.' % (SYSTEM, client.where))
@@ -173,7 +175,6 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    client = None
     try:
         # Every input error is raised before the first request.
         mode = auth_mode(params)

@@ -21,9 +21,10 @@ description:
   - To reuse whatever token a user already has without ever replacing it, use the
     P(apiauth.sessions.token#lookup) lookup instead.
 author:
-  - apiauth.sessions contributors
+  - apiauth.sessions maintainers (@apiauth)
 extends_documentation_fragment:
   - apiauth.sessions.saymon
+  - ansible.builtin.action_common_attributes
 requirements:
   - requests
 attributes:
@@ -34,9 +35,19 @@ attributes:
         It reports C(changed) as a real run would, and returns no token when it would have created one.
   diff_mode:
     support: none
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/apiauth.sessions.saymon) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - apiauth.sessions.saymon
 notes:
-  - Run it on the controller (C(delegate_to: localhost) or C(connection: local)): credentials
-    injected by AWX/AAP as environment variables reach the controller only.
+  - "Run it on the controller (C(delegate_to: localhost) or C(connection: local)): credentials
+    injected by AWX/AAP as environment variables reach the controller only."
+  - Do not pass O(password) through the task keyword C(environment); Ansible prints that
+    environment at C(-vvvv). Set E(SAYMON_PASSWORD) in the controller's environment (as AWX/AAP
+    credentials do) or pass O(password) from a vault.
   - Creating and deleting a token need the C(manage-users) permission on the O(username) account,
     also for its own token.
   - Checking O(auth_token) needs no password when the token is valid and belongs to the intended user.
@@ -116,7 +127,8 @@ auth_token:
   sample: a5f946dc-4c21-4ccd-b78b-f0a5fce94f4d
 params:
   description:
-    - Query parameters for the next requests, C({"api-token": auth_token}); empty when there is no token.
+    - Query parameters for the next requests, a dictionary with the one key C(api-token) whose value is
+      RV(auth_token); empty when there is no token.
   returned: always
   type: dict
   sample: {"api-token": "a5f946dc-4c21-4ccd-b78b-f0a5fce94f4d"}

@@ -184,7 +184,7 @@ class BluecatEmulator(Emulator):
             self.count('failed_logins')
             return error(401, 'InvalidCredentials', 'Invalid username or password')
         now = self.now()
-        token = ''.join(secrets.choice(TOKEN_ALPHABET) for _ in range(40))
+        token = ''.join(secrets.choice(TOKEN_ALPHABET) for dummy in range(40))
         session = {
             'id': self.next_session_id, 'username': body['username'], 'user_id': user.get('id', 100000),
             'token': token,
@@ -201,13 +201,13 @@ class BluecatEmulator(Emulator):
 
     def authenticate(self, request):
         """(session, None) for valid Basic credentials, else (None, a 401 reply)."""
-        scheme, _, value = (request.header('Authorization') or '').strip().partition(' ')
+        scheme, dummy, value = (request.header('Authorization') or '').strip().partition(' ')
         if not scheme:
             return None, unauthorized('Authorization header is missing')
         if scheme.lower() != 'basic':
             return None, unauthorized('Unsupported authorization scheme %s' % scheme[:20])
         try:
-            username, _, token = base64.b64decode(value.strip(), validate=True).decode('utf-8').partition(':')
+            username, dummy, token = base64.b64decode(value.strip(), validate=True).decode('utf-8').partition(':')
         except (binascii.Error, ValueError):
             return None, unauthorized()
         session = next((s for s in self.sessions.values() if hmac.compare_digest(s['token'], token)), None)

@@ -126,10 +126,10 @@ class IpcortexEmulator(Emulator):
     @staticmethod
     def _header_key(request):
         value = (request.header('Authorization') or '').strip()
-        scheme, _, rest = value.partition(' ')
-        if scheme.lower() != 'token':
+        scheme, rest = (value.split(None, 1) + ['', ''])[:2]
+        if scheme.lower() != 'token' or '=' not in rest:
             return None
-        name, _, key = rest.strip().partition('=')
+        name, key = rest.split('=', 1)
         return key.strip() if name.strip().lower() == 'auth' and key.strip() else None
 
     @staticmethod
@@ -197,7 +197,7 @@ class IpcortexEmulator(Emulator):
         if user is None or auth.get('password') is None or str(auth.get('password')) != str(user.get('password')):
             self.count('failed_logins')
             return json_reply(200, {'result': 'fail'})
-        _, sid = self._session_user(request)
+        sid = self._session_user(request)[1]
         with self.lock:
             if not sid or sid not in self.sessions:
                 sid = secrets.token_hex(16)
@@ -223,8 +223,7 @@ class IpcortexEmulator(Emulator):
         key = auth.get('key') or self._header_key(request)
         if key:
             return self._key_user(str(key))
-        user, _ = self._session_user(request)
-        return user
+        return self._session_user(request)[0]
 
     def read_extensions(self, body):
         columns = body.get('columns') if isinstance(body.get('columns'), list) else None

@@ -149,7 +149,7 @@ class SaymonEmulator(Emulator):
         auth = request.header('Authorization') or ''
         if auth[:6].lower() == 'basic ':
             try:
-                login, _, password = base64.b64decode(auth[6:].strip(), validate=True).decode('utf-8').partition(':')
+                login, _sep, password = base64.b64decode(auth[6:].strip(), validate=True).decode('utf-8').partition(':')
             except (binascii.Error, ValueError, UnicodeDecodeError):
                 login, password = None, None
             user = self.by_login(login) if login else None

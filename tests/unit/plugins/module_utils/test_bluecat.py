@@ -17,8 +17,9 @@ import yaml
 from ansible_collections.apiauth.sessions.plugins.doc_fragments.bluecat import ModuleDocFragment
 from ansible_collections.apiauth.sessions.plugins.module_utils import bluecat
 from ansible_collections.apiauth.sessions.plugins.module_utils.bluecat import (
-    OPTIONS, PREFIX, ApiError, BluecatClient, about_to_expire, parse_datetime, to_epoch,
+    OPTIONS, PREFIX, BluecatClient, about_to_expire, parse_datetime, to_epoch,
 )
+from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
 
 ROOT = 'https://bam.test'
 SESSIONS = ROOT + '/api/v2/sessions'

@@ -115,13 +115,13 @@ def test_login_sends_credentials_and_no_cookie(requests_mock):
 
 def test_login_prefers_cookie_over_body(requests_mock):
     login_ok(requests_mock, session='from-cookie-111', user=dict(USER, session='from-body-222'))
-    session, _ = ipcortex.IpcortexClient(pw_params()).login()
+    session = ipcortex.IpcortexClient(pw_params()).login()[0]
     assert session == 'from-cookie-111'
 
 
 def test_login_falls_back_to_user_session(requests_mock):
     login_ok(requests_mock, cookie=False)
-    session, _ = ipcortex.IpcortexClient(pw_params()).login()
+    session = ipcortex.IpcortexClient(pw_params()).login()[0]
     assert session == SESSION
 
 

@@ -31,9 +31,8 @@ def no_env(monkeypatch):
 
 
 def assert_masked_invocation(result, name):
-    # ansible-core 2.21 returns the invocation only when the controller asks for it.
-    if 'invocation' in result:
-        assert result['invocation']['module_args'][name] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+    # run_module asks ansible-core 2.21+ for the invocation echo too (INJECT_INVOCATION).
+    assert result['invocation']['module_args'][name] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 
 
 def login_ok(requests_mock, session=SESSION):

@@ -1,0 +1,25 @@
+# Sphinx configuration of the apiauth.sessions documentation site, built by scripts/docs.sh:
+# the plugin, module and role pages come from antsibull-docs (collection/), the guides are the
+# Markdown files of docs/ (guides/). Strict: every warning fails the build (-W, nitpicky).
+# Offline: no intersphinx inventories are fetched.
+
+project = 'apiauth.sessions'
+copyright = 'apiauth.sessions contributors'
+title = 'apiauth.sessions: log in, use the session, end it'
+html_short_title = 'apiauth.sessions'
+
+extensions = ['sphinx_antsibull_ext', 'myst_parser']
+source_suffix = {'.rst': 'restructuredtext', '.md': 'markdown'}
+
+pygments_style = 'ansible'
+highlight_language = 'YAML+Jinja'
+
+html_theme = 'sphinx_ansible_theme'
+html_show_sphinx = False
+html_copy_source = False
+html_use_index = False
+display_version = False
+
+default_role = 'any'
+nitpicky = True
+myst_heading_anchors = 3

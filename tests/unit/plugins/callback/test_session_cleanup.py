@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apiauth.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""apiauth.sessions.session_cleanup: ends what the lookup opened in this run, warns, removes the cache."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import atexit
+import multiprocessing
+import os
+
+import pytest
+import yaml
+
+from ansible import constants as C
+
+from ansible_collections.apiauth.sessions.plugins.callback import session_cleanup
+from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
+from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
+
+NAME = 'apiauth.sessions.session_cleanup'
+APP_TOKEN = 'AppTok-callback-unit-7d1e05c9'
+PASSWORD = 'Passw0rd-callback-unit-3a8f62'
+ITSM = {'url': 'https://itsm.example.com/apirest.php', 'validate_certs': True, 'ca_path': None, 'timeout': 30,
+        'app_token': APP_TOKEN, 'user_token': 'UserTok-callback-unit-0b94', 'username': None, 'password': None,
+        'credentials_in': 'header'}
+SAYMON = {'url': 'https://saymon.example.com', 'validate_certs': True, 'ca_path': None, 'timeout': 30,
+          'username': 'admin', 'password': PASSWORD, 'user_id': None}
+FORK = multiprocessing.get_context('fork')
+
+
+def opened(token):
+    return lambda params: {'token': token, 'headers': {}, 'params': {}, 'full': {}, 'expires_at': None,
+                           'handle': {'session_token': token}}
+
+
+@pytest.fixture
+def callback(monkeypatch, tmp_path):
+    doc = yaml.safe_load(session_cleanup.DOCUMENTATION)
+    C.config.initialize_plugin_configuration_definitions('callback', NAME, doc['options'])
+    monkeypatch.setenv(token_cache.ENV_CACHE_DIR, str(tmp_path / 'cache'))
+    monkeypatch.delenv('APIAUTH_SESSIONS_KEEP_SAYMON_TOKENS', raising=False)
+    monkeypatch.delenv('ITSMNG_APP_TOKEN', raising=False)
+    plugin = session_cleanup.CallbackModule()
+    plugin._load_name = NAME
+    plugin.set_options()
+    warnings, shown = [], []
+    monkeypatch.setattr(plugin._display, 'warning', lambda msg, *a, **k: warnings.append(msg))
+    monkeypatch.setattr(plugin._display, 'v', lambda msg, *a, **k: shown.append(msg))
+    plugin.warnings, plugin.shown = warnings, shown
+    yield plugin
+    atexit.unregister(plugin._at_exit)
+    token_cache.close_channel()
+
+
+@pytest.fixture
+def closed(monkeypatch):
+    """Replace each system's lookup_close: record (system, params, handle), answer True."""
+    calls = []
+    for system, client in token_cache.CLIENTS.items():
+        monkeypatch.setattr(client, 'lookup_close',
+                            lambda params, handle, system=system: calls.append((system, params, handle)) or True)
+    return calls
+
+
+def _worker_login(cache, system, params, token):
+    token_cache.obtain(system, params, configured_dir=cache, opener=opened(token))
+
+
+def login_in_worker(tmp_path, system, params, token):
+    proc = FORK.Process(target=_worker_login, args=(str(tmp_path / 'cache'), system, params, token))
+    proc.start()
+    proc.join(timeout=30)
+    assert proc.exitcode == 0
+
+
+def test_the_sessions_of_the_run_are_ended_with_the_secrets_handed_over(callback, closed, tmp_path):
+    login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
+    login_in_worker(tmp_path, 'saymon', SAYMON, 'saymon-token-1')
+    callback.v2_runner_on_ok(None)  # results come in: the pipe is read as the run goes
+    callback.v2_playbook_on_stats(None)
+    by_system = dict((system, (params, handle)) for system, params, handle in closed)
+    assert sorted(by_system) == ['itsmng', 'saymon']
+    assert by_system['itsmng'][0]['app_token'] == APP_TOKEN  # never written, handed over in memory
+    assert by_system['itsmng'][1] == {'session_token': 'itsm-session-1'}
+    assert by_system['saymon'][0]['password'] == PASSWORD and by_system['saymon'][0]['username'] == 'admin'
+    assert callback.warnings == []
+    assert callback.shown == ['%s: ended 1 ITSM-NG session(s), 1 SAYMON session(s).' % NAME]
+    assert os.listdir(str(tmp_path / 'cache')) == []
+    closed[:] = []
+    callback.v2_playbook_on_stats(None)  # a second playbook of the same command: nothing left
+    assert closed == []
+
+
+def test_saymon_tokens_are_kept_on_request(callback, closed, tmp_path, monkeypatch):
+    monkeypatch.setenv('APIAUTH_SESSIONS_KEEP_SAYMON_TOKENS', 'true')
+    callback.set_options()
+    login_in_worker(tmp_path, 'saymon', SAYMON, 'saymon-token-1')
+    login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
+    callback.v2_playbook_on_stats(None)
+    assert [system for system, _p, _h in closed] == ['itsmng']
+
+
+def test_a_session_that_cannot_be_ended_is_a_warning_without_secret(callback, tmp_path, monkeypatch):
+    def fails(params, handle):
+        raise RuntimeError('server said no to %s with %s' % (handle['session_token'], params['app_token']))
+    monkeypatch.setattr(token_cache.CLIENTS['itsmng'], 'lookup_close', fails)
+
+    def refused(params, handle):
+        raise ApiError('SAYMON', 'SAYMON: https://saymon.example.com refused the API token.')
+    monkeypatch.setattr(token_cache.CLIENTS['saymon'], 'lookup_close', refused)
+    login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
+    login_in_worker(tmp_path, 'saymon', SAYMON, 'saymon-token-1')
+    callback.v2_playbook_on_stats(None)
+    assert len(callback.warnings) == 2
+    text = ' '.join(callback.warnings)
+    assert 'could not end a ITSM-NG session' in text and 'RuntimeError' in text
+    assert 'refused the API token' in text
+    assert APP_TOKEN not in text and 'itsm-session-1' not in text and PASSWORD not in text
+    assert os.listdir(str(tmp_path / 'cache')) == []  # removed all the same
+
+
+def test_the_environment_provides_what_was_not_handed_over(callback, closed, tmp_path, monkeypatch):
+    token_cache.close_channel()  # e.g. a pipe that could not take the message
+    monkeypatch.setenv('ITSMNG_APP_TOKEN', APP_TOKEN)
+    token_cache.obtain('itsmng', ITSM, configured_dir=str(tmp_path / 'cache'), opener=opened('s-1'))
+    callback.v2_playbook_on_stats(None)
+    assert closed and closed[0][1]['app_token'] == APP_TOKEN
+
+
+def test_the_cleanup_runs_at_exit_when_the_run_stopped_early(callback, closed, tmp_path):
+    login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
+    callback._at_exit()
+    assert [system for system, _p, _h in closed] == ['itsmng']
+    assert not token_cache.cleanup_enabled()
+
+
+def test_nothing_happens_in_a_forked_worker(callback, closed, tmp_path):
+    login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
+    proc = FORK.Process(target=callback.v2_playbook_on_stats, args=(None,))
+    proc.start()
+    proc.join(timeout=30)
+    assert closed == [] and os.listdir(str(tmp_path / 'cache'))
+
+
+def test_the_callback_is_opt_in():
+    assert session_cleanup.CallbackModule.CALLBACK_NEEDS_ENABLED is True
+    assert session_cleanup.CallbackModule.CALLBACK_TYPE == 'aggregate'
