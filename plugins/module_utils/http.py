@@ -193,7 +193,7 @@ class HttpClient(object):
             raise ApiError(system, missing_required_lib('requests'))
         self.system = system
         self.base_url = base_url.rstrip('/')
-        self.timeout = float(timeout) if timeout else 30.0
+        self.timeout = 30.0 if timeout is None else float(timeout)
         if self.timeout <= 0:
             raise ApiError(system, '%s: timeout must be a positive number of seconds.' % system)
         self.retries = max(0, int(retries))

@@ -11,11 +11,24 @@ import pytest
 import yaml
 
 from ansible import constants as C
+from ansible.module_utils import _internal as module_utils_internal
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.apiauth.sessions.plugins.lookup import token
 from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
+
+# Importing controller code sets a process-wide flag that sends module warnings to Display; the
+# module tests of the same session expect it off. Off again here, on during these tests only.
+module_utils_internal.is_controller = False
+
+
+@pytest.fixture(autouse=True)
+def controller_side():
+    module_utils_internal.is_controller = True
+    yield
+    module_utils_internal.is_controller = False
+
 
 DOC = yaml.safe_load(token.DOCUMENTATION)
 APP_TOKEN = 'AppTok-lookup-unit-41c9e7d20b'
