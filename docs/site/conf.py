@@ -28,3 +28,10 @@ myst_heading_anchors = 3
 intersphinx_mapping = {
     'ansible_devel': ('https://docs.ansible.com/projects/ansible/devel/', 'ansible-docs.inv'),
 }
+
+html_theme_options = {
+    'collapse_navigation': False,
+    'show_rtd_ethical_ads': False,
+    'show_extranav': False,
+    'topbar_links': {'Repository': 'https://example.invalid/apiauth/sessions'},  # galaxy.yml's repository
+}

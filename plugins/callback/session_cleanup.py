@@ -9,7 +9,8 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 name: session_cleanup
 type: aggregate
-author: apiauth.sessions contributors
+author:
+  - apiauth.sessions maintainers (@apiauth)
 version_added: 1.0.0
 short_description: Ends, when the playbook ends, every session the apiauth.sessions.token lookup opened
 description:
@@ -114,22 +115,23 @@ class CallbackModule(CallbackBase):
         if not os.path.isdir(directory):
             return
         secrets = self._reader.drain()
+        keep = self._option('keep_saymon_tokens', False)
         try:
-            ended, warnings = token_cache.close_run(directory, secrets,
-                                                   keep_saymon_tokens=self._option('keep_saymon_tokens', False))
+            ended, warnings = token_cache.close_run(directory, secrets, keep_saymon_tokens=keep)
         finally:
             secrets.clear()
         for warning in warnings:
             self._display.warning('%s: %s' % (PREFIX, warning))
         if ended:
-            self._display.v('%s: ended %s.' % (PREFIX, ', '.join('%d %s session(s)' % (n, system)
-                                                                 for system, n in sorted(ended.items()))))
+            counts = ', '.join('%d %s session(s)' % (n, system) for system, n in sorted(ended.items()))
+            self._display.v('%s: ended %s.' % (PREFIX, counts))
 
     def _at_exit(self):
         # The run stopped before its statistics (error, Ctrl-C): still end what it opened.
         try:
             self.cleanup()
-        except Exception:  # pylint: disable=broad-except - nothing may fail at interpreter exit
+        except Exception:  # pylint: disable=broad-except
+            # nothing may fail at interpreter exit
             pass
         finally:
             if os.getpid() == self._owner:

@@ -8,7 +8,8 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 name: token
-author: apiauth.sessions contributors
+author:
+  - apiauth.sessions maintainers (@apiauth)
 version_added: 1.0.0
 short_description: One session (or API token) per credential per playbook run, for ITSM-NG, BlueCat, SAYMON and IPCortex
 description:
@@ -182,7 +183,7 @@ notes:
     are removed by the next run.
   - "O(output=headers) for ITSM-NG (App-Token) and for an IPCortex Auth Key returns a long-lived secret inside
     the headers; give C(no_log: true) to the tasks that send them, or their arguments show at C(-vvv)."
-  - Before O(cache_dir) is shared, the lookup checks that the directory belongs to the user and is 0700.
+  - A O(cache_dir) you name must belong to you and be private (0700); the lookup refuses it otherwise.
 requirements:
   - requests
   - jmespath (for O(query))

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: itsmng_active_entities
 short_description: Choose the active entities of an ITSM-NG / GLPI session
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes one entity (by id, short name or complete path), with or without its sub-entities, or all
     the entities of the active profile, the active entities of a session (C(changeActiveEntities)).
@@ -20,6 +20,7 @@ description:
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - apiauth.sessions.itsmng.session
+  - ansible.builtin.action_common_attributes
 options:
   entity:
     description:
@@ -37,8 +38,15 @@ attributes:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - apiauth.sessions.itsmng
 author:
-  - apiauth.sessions maintainers
+  - apiauth.sessions maintainers (@apiauth)
 '''
 
 EXAMPLES = r'''

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: itsmng_active_profile
 short_description: Make a profile the active profile of an ITSM-NG / GLPI session
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Switches the active profile of a session (C(changeActiveProfile)) to the profile named by id or
     by name, among the profiles of the user (C(getMyProfiles)). Does nothing when it is already active.
@@ -18,6 +18,7 @@ description:
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - apiauth.sessions.itsmng.session
+  - ansible.builtin.action_common_attributes
 options:
   profile:
     description:
@@ -30,8 +31,15 @@ attributes:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - apiauth.sessions.itsmng
 author:
-  - apiauth.sessions maintainers
+  - apiauth.sessions maintainers (@apiauth)
 '''
 
 EXAMPLES = r'''

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: itsmng_password_reset
 short_description: Ask for, or complete, an ITSM-NG / GLPI password reset
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - With only O(email), asks the server to mail the user a password reset link (C(lostPassword)).
   - With O(email), O(password_forget_token) (from that mail) and O(new_password), sets the new password.
@@ -18,6 +18,7 @@ description:
     needs email notifications enabled on the server.
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
+  - ansible.builtin.action_common_attributes
 options:
   email:
     description:
@@ -39,8 +40,15 @@ attributes:
       - In check mode nothing is sent and the task reports no change.
   diff_mode:
     support: none
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - apiauth.sessions.itsmng
 author:
-  - apiauth.sessions maintainers
+  - apiauth.sessions maintainers (@apiauth)
 '''
 
 EXAMPLES = r'''

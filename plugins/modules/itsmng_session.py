@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: itsmng_session
 short_description: Open, reuse or end an ITSM-NG / GLPI API session
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - With O(state=present), opens a session with C(initSession) (user token, or username and
     password, with an App-Token where the server needs one), or reuses O(session_token) while it
@@ -19,6 +19,7 @@ description:
     already gone is fine and reported unchanged.
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
+  - ansible.builtin.action_common_attributes
 options:
   state:
     description:
@@ -45,8 +46,15 @@ attributes:
         predict their own change; O(state=absent) only reports whether it would end a live session.
   diff_mode:
     support: none
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - apiauth.sessions.itsmng
 author:
-  - apiauth.sessions maintainers
+  - apiauth.sessions maintainers (@apiauth)
 '''
 
 EXAMPLES = r'''

@@ -10,13 +10,14 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: itsmng_session_info
 short_description: Read what an ITSM-NG / GLPI session holds
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Returns the user's profiles and entities, the active profile and the active entities of a
     session, and with O(full_session=true) the whole session data. Changes nothing.
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - apiauth.sessions.itsmng.session
+  - ansible.builtin.action_common_attributes
 options:
   full_session:
     description:
@@ -30,8 +31,15 @@ attributes:
       - Reads only; the same in check mode.
   diff_mode:
     support: none
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - apiauth.sessions.itsmng
 author:
-  - apiauth.sessions maintainers
+  - apiauth.sessions maintainers (@apiauth)
 '''
 
 EXAMPLES = r'''

@@ -136,8 +136,9 @@ def base_dir(configured=None):
     return os.path.abspath(os.path.expanduser(configured)) if configured else default_base_dir()
 
 
-def private_dir(path):
-    """Create path (0700) or check an existing one: a directory of ours that nobody else can read."""
+def private_dir(path, fix=True):
+    """Create path (0700) or check an existing one: a directory of ours that nobody else can read.
+    fix: make an existing one 0700 (our own directories); else refuse it (one the user named)."""
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         os.mkdir(path, 0o700)
@@ -152,7 +153,11 @@ def private_dir(path):
     if info.st_uid != os.getuid():
         raise CacheError('the session cache directory %s belongs to another user; remove it or set %s '
                          'to a directory of yours.' % (path, ENV_CACHE_DIR))
-    if stat.S_IMODE(info.st_mode) != 0o700:
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        if not fix:
+            raise CacheError('the session cache directory %s can be read by other users (mode %03o); make it '
+                             'private (chmod 700) or set %s to another place.'
+                             % (path, stat.S_IMODE(info.st_mode), ENV_CACHE_DIR))
         os.chmod(path, 0o700)
     return path
 
@@ -168,7 +173,7 @@ def run_dir(configured=None, create=True):
     if not create:
         return path
     fresh = not os.path.isdir(path)
-    private_dir(base)
+    private_dir(base, fix=not configured)
     private_dir(path)
     if fresh:
         sweep(base, keep=path)
@@ -540,12 +545,9 @@ def close_run(directory, channel_secrets=None, keep_saymon_tokens=False, environ
 
 def _strings(value):
     if isinstance(value, dict):
-        for item in value.values():
-            for text in _strings(item):
-                yield text
-    elif isinstance(value, list):
+        value = list(value.values())
+    if isinstance(value, list):
         for item in value:
-            for text in _strings(item):
-                yield text
+            yield from _strings(item)
     elif isinstance(value, str):
         yield value

@@ -24,8 +24,9 @@ for scenario in "${scenarios[@]}"; do
     if molecule test -s "$scenario" >"$logs/$scenario.log" 2>&1; then
         passed=$((passed + 1)); echo "ok: $scenario ($((SECONDS - start)) s)"
     else
-        failed=$((failed + 1)); echo "FAILED: $scenario ($((SECONDS - start)) s); the end of its output:"
-        grep -v '^[[:space:]]*$' "$logs/$scenario.log" | tail -n 80
+        failed=$((failed + 1)); echo "FAILED: $scenario ($((SECONDS - start)) s); its failures and summary:"
+        grep -n -A 40 -E '^fatal:|FAILED!|^ERROR!|\[ERROR\]' "$logs/$scenario.log" | head -n 200
+        grep -v '^[[:space:]]*$' "$logs/$scenario.log" | tail -n 15
     fi
 done
 

@@ -127,7 +127,7 @@ def render(ctype, inputs, private_data_dir, container_root=None):
     tower = TowerNamespace()
     namespace, safe = {'tower': tower}, {'tower': tower}
     for name, value in inputs.items():
-        if type(value) is bool:
+        if isinstance(value, bool):  # AWX: type(value) is bool; the same for a bool
             namespace[name] = safe[name] = value
             continue
         if value:

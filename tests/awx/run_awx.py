@@ -106,6 +106,10 @@ class Emulators(object):
         emu = self.state[system]
         return requests.get(emu['admin'] + '/stats', verify=emu['ca'], timeout=10).json()
 
+    def reset(self, system):
+        emu = self.state[system]
+        requests.post(emu['admin'] + '/reset', json={}, verify=emu['ca'], timeout=10).raise_for_status()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -137,17 +141,21 @@ def check_playbook(system, path, secrets):
     return problems
 
 
+def read(path):
+    with open(path, 'rb') as handle:
+        return handle.read().decode('utf-8', 'replace')
+
+
 def scan(root, secrets, injected):
     """Every file under root, searched for every secret. ansible-runner writes in
     artifacts/<id>/command the environment it was given: the injected variables there are the
     job's input (AWX keeps that file on the execution node for the job's life); everything
     else in it (the command line, other variables) is searched like any other file."""
     hits, files = [], 0
-    for dirpath, _, names in os.walk(root):
+    for dirpath, dummy, names in os.walk(root):
         for name in names:
             path = os.path.join(dirpath, name)
-            with open(path, 'rb') as handle:
-                text = handle.read().decode('utf-8', 'replace')
+            text = read(path)
             if name == 'command' and os.path.basename(os.path.dirname(os.path.dirname(path))) == 'artifacts':
                 data = json.loads(text)
                 for key in injected:
@@ -159,54 +167,71 @@ def scan(root, secrets, injected):
     return hits, files
 
 
-def run_system(system, emulators, work, collections_path, verbosity):
-    case = CASES[system]
-    emu = emulators.state[system]
-    pdd = os.path.join(work, system)
+LOOKUP_COUNTERS = {'itsmng': {'logins': 1, 'logouts': 1}, 'bluecat': {'logins': 1, 'logouts': 1},
+                   'saymon': {'tokens_created': 1, 'tokens_deleted': 1}, 'ipcortex': {'logins': 1, 'logouts': 1}}
+PROJECT_CFG = '[defaults]\ncallbacks_enabled = apiauth.sessions.session_cleanup\n'
+
+
+def run_job(name, systems, emulators, work, collections_path, verbosity):
+    """One AWX job: the playbook <name>.yml with one credential of each system's type."""
+    pdd = os.path.join(work, name)
     os.makedirs(os.path.join(pdd, 'project'))
     os.makedirs(os.path.join(pdd, 'inventory'))
-    playbook = os.path.join(HERE, 'playbooks', '%s.yml' % system)
+    playbook = os.path.join(HERE, 'playbooks', '%s.yml' % name)
     shutil.copy(playbook, os.path.join(pdd, 'project'))
+    if name == 'lookup':  # the project enables the cleanup callback, as a real project would
+        with open(os.path.join(pdd, 'project', 'ansible.cfg'), 'w') as handle:
+            handle.write(PROJECT_CFG)
     with open(os.path.join(pdd, 'inventory', 'hosts'), 'w') as handle:
         handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
-    with open(emu['ca']) as handle:
-        ca_pem = handle.read()
 
-    inputs = dict(case['inputs'], url=emu['url'], ca_cert=ca_pem)
-    env, safe_env = render(load(system), inputs, pdd)
+    env, safe_env, secrets, problems = {}, {}, [], []
+    for system in systems:
+        emu = emulators.state[system]
+        emulators.reset(system)
+        with open(emu['ca']) as handle:
+            inputs = dict(CASES[system]['inputs'], url=emu['url'], ca_cert=handle.read())
+        rendered, safe = render(load(system), inputs, pdd)
+        env.update(rendered)
+        safe_env.update(safe)
+        secrets += CASES[system]['secrets']
+        problems += check_playbook(system, playbook, CASES[system]['secrets'])
     envvars = dict(env, ANSIBLE_COLLECTIONS_PATH=collections_path)
-    problems = check_playbook(system, playbook, case['secrets'])
 
     started = time.monotonic()
-    result = ansible_runner.run(private_data_dir=pdd, playbook='%s.yml' % system, envvars=envvars,
+    result = ansible_runner.run(private_data_dir=pdd, playbook='%s.yml' % name, envvars=envvars,
                                 verbosity=verbosity, quiet=True, suppress_env_files=True, timeout=300)
     elapsed = time.monotonic() - started
     if result.status != 'successful' or result.rc != 0:
-        with open(os.path.join(result.config.artifact_dir, 'stdout')) as handle:
-            tail = handle.read()[-4000:]
-        problems.append('ansible-runner: status %s, rc %s\n%s' % (result.status, result.rc, tail))
+        problems.append('ansible-runner: status %s, rc %s\n%s'
+                        % (result.status, result.rc, read(os.path.join(result.config.artifact_dir, 'stdout'))[-4000:]))
 
-    # The module results are in the events (else the secret scan below proves nothing).
-    login = next((e['event_data']['res'] for e in result.events if e.get('event') == 'runner_on_ok'
-                  and e['event_data'].get('task') == 'Log in'), None)
-    token = (login or {}).get(case['token'])
-    if not token or len(str(token)) < 8:
-        problems.append('no login result with %s in the job events' % case['token'])
+    # The results are in the events, else the secret scan below would prove nothing: the token
+    # a module returned, or (lookup job) the answers the sessions got.
+    events_dir = os.path.join(result.config.artifact_dir, 'job_events')
+    events = ''.join(read(os.path.join(events_dir, n)) for n in os.listdir(events_dir))
+    if name == 'lookup':
+        if '/api/v2/configurations' not in events or '"result": "success"' not in events:
+            problems.append('no task results in the job events')
+    else:
+        login = next((e['event_data']['res'] for e in result.events if e.get('event') == 'runner_on_ok'
+                      and e['event_data'].get('task') == 'Log in'), {})
+        token = str(login.get(CASES[name]['token']) or '')
+        if len(token) < 8 or token not in events:
+            problems.append('no login result with %s in the job events' % CASES[name]['token'])
 
-    stats = emulators.stats(system)
-    for counter, expected in case['counters'].items():
-        if stats.get(counter) != expected:
-            problems.append('emulator counted %s=%r, expected %r' % (counter, stats.get(counter), expected))
+    for system in systems:
+        stats = emulators.stats(system)
+        expected = LOOKUP_COUNTERS[system] if name == 'lookup' else CASES[system]['counters']
+        problems += ['%s emulator counted %s=%r, expected %r' % (system, counter, stats.get(counter), value)
+                     for counter, value in expected.items() if stats.get(counter) != value]
 
-    hits, files = scan(pdd, case['secrets'], env)
+    hits, files = scan(pdd, secrets, env)
     problems += ['secret in %s' % hit for hit in hits]
-    if token and not any(str(token) in open(os.path.join(dp, n), errors='replace').read()
-                         for dp, _, ns in os.walk(os.path.join(result.config.artifact_dir, 'job_events')) for n in ns):
-        problems.append('the login result is not in job_events: the secret scan would prove nothing')
     problems += ['AWX job environment (safe_env) shows %s' % k for k, v in safe_env.items()
-                 if any(s in v for s in case['secrets'])]
+                 if any(s in v for s in secrets)]
     print('%-8s %s: %d events, %d files scanned for %d secrets, %.1f s, env %s' % (
-        system, 'ok' if not problems else 'FAILED', len(list(result.events)), files, len(case['secrets']),
+        name, 'ok' if not problems else 'FAILED', len(list(result.events)), files, len(secrets),
         elapsed, ' '.join(sorted(env))))
     for problem in problems:
         print('    ' + problem)
@@ -219,25 +244,33 @@ def main(argv=None):
     parser.add_argument('--systems', default=','.join(SYSTEMS))
     parser.add_argument('--work', help='keep the private data dirs here (default: a temporary dir, removed)')
     parser.add_argument('--verbosity', type=int, default=4)
+    parser.add_argument('--no-lookup', dest='lookup', action='store_false',
+                        help='skip the job that uses the token lookup with every credential at once')
     args = parser.parse_args(argv)
     systems = [s for s in args.systems.split(',') if s]
     # The job gets exactly the credential's environment: nothing of ours leaks in.
     for name in list(os.environ):
         if name.split('_')[0] in ('ITSMNG', 'BLUECAT', 'SAYMON', 'IPCORTEX'):
             del os.environ[name]
+    # Many EEs and corporate hosts set a CA bundle for requests; the credential's CA must win
+    # over it (set it when absent, so that this is checked on every machine).
+    os.environ.setdefault('REQUESTS_CA_BUNDLE', requests.certs.where())
     sys.path.insert(0, os.path.abspath(args.collections_path))
     os.environ['PATH'] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', '')
     work = args.work or tempfile.mkdtemp(prefix='awx-')
     os.makedirs(work, exist_ok=True)
     emulators = Emulators(systems, work)
     try:
-        results = [run_system(s, emulators, work, os.path.abspath(args.collections_path), args.verbosity)
-                   for s in systems]
+        jobs = [(s, [s]) for s in systems]
+        if args.lookup and os.path.exists(os.path.join(COLLECTION, 'plugins', 'lookup', 'token.py')):
+            jobs.append(('lookup', systems))
+        results = [run_job(name, job_systems, emulators, work, os.path.abspath(args.collections_path),
+                           args.verbosity) for name, job_systems in jobs]
     finally:
         emulators.stop()
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
-    print('awx credential types: %d passed, %d failed' % (results.count(True), results.count(False)))
+    print('awx jobs: %d passed, %d failed' % (results.count(True), results.count(False)))
     return 0 if all(results) else 1
 
 

@@ -94,7 +94,7 @@ def test_secret_fields_feed_secret_options_only(system):
 def test_rendered_environment_is_valid_for_the_modules(system, only_required, tmp_path, monkeypatch):
     ctype = load(system)
     inputs = sample_inputs(ctype, system, only_required)
-    env, _ = render(ctype, inputs, str(tmp_path))
+    env = render(ctype, inputs, str(tmp_path))[0]
     for name in option_of(system):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -120,7 +120,7 @@ def test_rendered_environment_is_valid_for_the_modules(system, only_required, tm
 @pytest.mark.parametrize('system', SYSTEMS)
 def test_choices_keep_the_module_default_when_unset(system, tmp_path):
     ctype = load(system)
-    env, _ = render(ctype, sample_inputs(ctype, system, only_required=True), str(tmp_path))
+    env = render(ctype, sample_inputs(ctype, system, only_required=True), str(tmp_path))[0]
     options = option_of(system)
     for name, opt in options.items():
         if opt.choices and name in env:

@@ -263,6 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length > 0 else b''
         request = Request(self.command, self.path, self.headers, body, self.client_address[0])
+        request.scheme = 'https' if isinstance(self.connection, ssl.SSLSocket) else 'http'
         try:
             reply = emulator.dispatch(request)
         except BadJson:
@@ -278,7 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_response_only(reply.status)
         self.send_header('Date', formatdate(usegmt=True))
-        names = {name.lower() for name, _ in reply.headers}
+        names = {header[0].lower() for header in reply.headers}
         for name, value in reply.headers:
             self.send_header(name, value)
         if 'content-type' not in names and reply.content_type and (reply.body or reply.status != 204):
@@ -290,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != 'HEAD':
             self.wfile.write(reply.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
 
 class EmulatorServer(ThreadingHTTPServer):

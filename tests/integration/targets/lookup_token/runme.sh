@@ -122,8 +122,9 @@ stats ipcortex logins=2 logouts=1 live_sessions=0
 #    (its controller is a new process) removes them.
 stats reset itsmng bluecat saymon ipcortex
 CACHE="$OUT/cache-kept"
-APIAUTH_SESSIONS_CACHE_DIR="$CACHE" playbook "$OUT/kept.log" main.yml -vvvv
+APIAUTH_SESSIONS_CACHE_DIR="$CACHE" playbook "$OUT/kept.log" main.yml -vvvv --tags lookups
 stats itsmng logins=1 logouts=0 live_sessions=1
+stats bluecat logins=1 logouts=0 live_sessions=1
 "$PY" - "$CACHE" <<'PY'
 import os, re, stat, sys
 base = sys.argv[1]

@@ -187,8 +187,8 @@ def test_query_and_output_together_are_refused(lookup, obtained):
 # Bad input: one sentence each
 # ----------------------------------------------------------------------------------------
 def test_an_unknown_system(lookup, obtained):
-    assert failure(lookup, ['glpi']) == ("apiauth.sessions.token: unknown system 'glpi'; the term must be one of "
-                                        "itsmng, bluecat, saymon, ipcortex.")
+    expected = "apiauth.sessions.token: unknown system 'glpi'; the term must be one of itsmng, bluecat, saymon, ipcortex."
+    assert failure(lookup, ['glpi']) == expected
     assert 'exactly one system' in failure(lookup, ['itsmng', 'bluecat'])
     assert 'exactly one system' in failure(lookup, [])
     assert obtained == []

@@ -143,15 +143,16 @@ def test_unknown_entity_lists_the_choices(run_module, requests_mock):
 
 
 def test_non_boolean_recursive_is_refused_before_any_request(run_module, requests_mock):
-    result = run_module(itsmng_active_entities, args(session_token='sess-xyz-1', entity='1', recursive='maybe'), fails=True)
+    result = run_module(itsmng_active_entities, args(session_token='sess-xyz-1', entity='1', recursive='maybe'),
+                        fails=True)
     assert 'recursive' in result['msg'] and requests_mock.call_count == 0
 
 
 def test_info_never_changes(run_module, requests_mock):
     entity_server(requests_mock, AFTER_LOGIN)
     requests_mock.get(API + '/getMyProfiles', json=PROFILES)
-    requests_mock.get(API + '/getActiveProfile', json={'active_profile': {'id': 4, 'name': 'Super-Admin',
-                                                                         'interface': 'central', 'computer': 255}})
+    active = {'id': 4, 'name': 'Super-Admin', 'interface': 'central', 'computer': 255}
+    requests_mock.get(API + '/getActiveProfile', json={'active_profile': active})
     result = run_module(itsmng_session_info, args(session_token='sess-xyz-1'))
     assert result['changed'] is False and result['active_profile'] == {'id': 4, 'name': 'Super-Admin',
                                                                        'interface': 'central'}

@@ -79,7 +79,7 @@ def test_key_is_a_hash_without_secret_and_follows_identity():
 
 def test_files_are_private_and_hold_no_long_lived_secret(tmp_path):
     opener = fake_open()
-    result, opened, _ = tc.obtain('itsmng', ITSM, configured_dir=str(tmp_path / 'c'), opener=opener)
+    result, opened, _handed = tc.obtain('itsmng', ITSM, configured_dir=str(tmp_path / 'c'), opener=opener)
     assert opened and result['headers']['App-Token'] == APP_TOKEN
     base = tmp_path / 'c'
     assert stat.S_IMODE(os.lstat(str(base)).st_mode) == 0o700
@@ -93,15 +93,18 @@ def test_files_are_private_and_hold_no_long_lived_secret(tmp_path):
             if os.path.isfile(path):
                 assert secret not in open(path).read()
     # ... and the App-Token comes back in the headers of a reuse, from the caller's options.
-    again, opened, _ = tc.obtain('itsmng', ITSM, configured_dir=str(base), opener=opener)
+    again, opened, _handed = tc.obtain('itsmng', ITSM, configured_dir=str(base), opener=opener)
     assert not opened and again == result and len(opener.calls) == 1
 
 
-def test_an_existing_directory_is_made_private_and_a_foreign_one_refused(tmp_path):
+def test_a_loose_directory_is_refused_if_named_by_the_user_else_made_private(tmp_path):
     loose = tmp_path / 'loose'
     loose.mkdir(mode=0o755)
     os.chmod(str(loose), 0o755)
-    tc.private_dir(str(loose))
+    with pytest.raises(tc.CacheError, match='can be read by other users'):
+        tc.run_dir(str(loose))
+    assert stat.S_IMODE(os.lstat(str(loose)).st_mode) == 0o755 and not os.listdir(str(loose))
+    tc.private_dir(str(loose))  # one of our own (the default place, a run directory)
     assert stat.S_IMODE(os.lstat(str(loose)).st_mode) == 0o700
     link = tmp_path / 'link'
     link.symlink_to(loose)
@@ -137,7 +140,7 @@ def _slow_open(counter):
 
 def _slow_worker(cache, counter, barrier, results, reuse):
     barrier.wait(timeout=30)
-    result, _opened, _ = tc.obtain('itsmng', ITSM, configured_dir=cache, opener=_slow_open(counter), reuse=reuse)
+    result, _opened, _handed = tc.obtain('itsmng', ITSM, configured_dir=cache, opener=_slow_open(counter), reuse=reuse)
     results.put(result['token'])
 
 
@@ -145,10 +148,10 @@ def _slow_worker(cache, counter, barrier, results, reuse):
 def test_twenty_processes_at_once_make_one_login(tmp_path, reuse, logins):
     cache, counter = str(tmp_path / 'cache'), str(tmp_path / 'logins')
     barrier, results = FORK.Barrier(20), FORK.Queue()
-    procs = [FORK.Process(target=_slow_worker, args=(cache, counter, barrier, results, reuse)) for _ in range(20)]
+    procs = [FORK.Process(target=_slow_worker, args=(cache, counter, barrier, results, reuse)) for _index in range(20)]
     for proc in procs:
         proc.start()
-    tokens = [results.get(timeout=60) for _ in procs]
+    tokens = [results.get(timeout=60) for _proc in procs]
     for proc in procs:
         proc.join(timeout=30)
         assert proc.exitcode == 0
@@ -172,8 +175,9 @@ def test_a_dead_run_is_swept_and_a_live_one_kept(tmp_path):
     proc.start()
     proc.join(timeout=30)
     base = tmp_path / 'c'
+    base.mkdir(mode=0o700)
     dead = base / ('run-%d-%s' % (proc.pid, 'f' * 16))
-    dead.mkdir(parents=True)
+    dead.mkdir()
     (dead / 'x.json').write_text('{}')
     other = base / 'not-a-run'
     other.mkdir()
@@ -188,8 +192,11 @@ def test_a_dead_run_is_swept_and_a_live_one_kept(tmp_path):
 def test_a_token_is_refreshed_before_it_expires(tmp_path):
     now = [1000000.0]
     opener = fake_open(expires_at=now[0] + 1000)
-    obtain = lambda: tc.obtain('bluecat', BLUECAT, configured_dir=str(tmp_path), opener=opener,
-                               refresh_margin=300, revalidate_after=1e9, clock=lambda: now[0])
+
+    def obtain():
+        return tc.obtain('bluecat', BLUECAT, configured_dir=str(tmp_path), opener=opener,
+                         refresh_margin=300, revalidate_after=1e9, clock=lambda: now[0])
+
     first = obtain()[0]['token']
     now[0] += 699  # 301 s left: reused
     assert obtain()[0]['token'] == first and len(opener.calls) == 1
