@@ -232,8 +232,10 @@ class HttpClient(object):
         attempts = 1 + (self.retries if read_only else 0)
         send_headers = {'Accept': 'application/json'}
         send_headers.update(headers or {})
+        # verify per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override
+        # Session.verify, which would silently ignore ca_path wherever those are set.
         kwargs = dict(params=params, headers=send_headers, timeout=self.timeout,
-                      allow_redirects=allow_redirects)
+                      allow_redirects=allow_redirects, verify=self.session.verify)
         if json_body is not None:
             kwargs['data'] = json.dumps(json_body)
             send_headers.setdefault('Content-Type', 'application/json')

@@ -21,13 +21,19 @@ for file in extensions/molecule/*/molecule.yml; do scenarios+=("$(basename "$(di
 
 for scenario in "${scenarios[@]}"; do
     start=$SECONDS
-    if molecule test -s "$scenario" >"$logs/$scenario.log" 2>&1; then
+    # A private working directory: molecule's default (~/.ansible/tmp/molecule.<hash of the
+    # folder name "sessions">.<scenario>) is shared by every copy of the collection, so two
+    # runs at once (two developers, or CI) would stop each other's emulators.
+    if MOLECULE_EPHEMERAL_DIRECTORY="$logs/work-$scenario" \
+            molecule test -s "$scenario" >"$logs/$scenario.log" 2>&1; then
         passed=$((passed + 1)); echo "ok: $scenario ($((SECONDS - start)) s)"
     else
         failed=$((failed + 1)); echo "FAILED: $scenario ($((SECONDS - start)) s); its failures and summary:"
         grep -n -A 40 -E '^fatal:|FAILED!|^ERROR!|\[ERROR\]' "$logs/$scenario.log" | head -n 200
         grep -v '^[[:space:]]*$' "$logs/$scenario.log" | tail -n 15
     fi
+    # Should molecule's own cleanup not have run, stop the emulator it started (by its pid).
+    extensions/molecule/shared/emulator.sh stop "$logs/work-$scenario"
 done
 
 # Long-lived secrets (molecule_secrets in shared/vars.yml) must appear in no output at any

@@ -249,3 +249,17 @@ def test_the_refused_login_message_has_no_secret(lookup, requests_mock):
     message = caught.value.message
     assert 'ERROR_GLPI_LOGIN_USER_TOKEN' in message
     assert USER_TOKEN not in message and APP_TOKEN not in message
+
+
+def test_an_ipcortex_auth_key_is_returned_but_never_written(lookup, requests_mock, tmp_path):
+    key = 'IpcKey-lookup-unit-93c1e07f5a'
+    auth = requests_mock.post('https://pbx.example.com/rest/auth/',
+                              json={'result': 'success', 'user': {'id': 7, 'login': 'ops', 'name': 'Ops'}})
+    args = dict(url='https://pbx.example.com', api_key=key, api_key_transport='header')
+    assert lookup.run(['ipcortex'], {}, output='headers', **args) == [{'Authorization': 'token auth=%s' % key}]
+    assert lookup.run(['ipcortex'], {}, query='user.login', **args) == ['ops']
+    assert auth.call_count == 1
+    files = [p for p in (tmp_path / 'cache').rglob('*') if p.is_file()]
+    assert any(p.name.endswith('.json') for p in files)
+    for path in files:
+        assert key not in path.name and key not in path.read_text()

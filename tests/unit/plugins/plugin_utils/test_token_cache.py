@@ -26,6 +26,9 @@ ITSM = {'url': 'https://itsm.example.com/apirest.php', 'validate_certs': True, '
 BLUECAT = {'url': 'https://bam.example.com', 'validate_certs': True, 'ca_path': None, 'timeout': 30,
            'username': 'api', 'password': PASSWORD, 'read_only': False}
 FORK = multiprocessing.get_context('fork')  # as Ansible starts its workers
+# Python 3.12+ warns about fork() when another test left a thread behind; Ansible forks its
+# workers this same way, which is what these tests reproduce.
+pytestmark = pytest.mark.filterwarnings('ignore:This process .* is multi-threaded:DeprecationWarning')
 
 
 @pytest.fixture(autouse=True)
@@ -314,3 +317,26 @@ def test_saymon_tokens_can_be_kept(tmp_path):
     ended, warnings = tc.close_run(tc.run_dir(cache, create=False), {}, keep_saymon_tokens=True, environ={},
                                    closer=lambda p, h: closed.append(h) or True)
     assert closed == [] and ended == {} and warnings == []
+
+
+# ----------------------------------------------------------------------------------------
+# The checks of a cached session, against (faked) servers
+# ----------------------------------------------------------------------------------------
+def test_the_itsmng_check_tells_a_dead_session(requests_mock):
+    url = ITSM['url'] + '/getMyProfiles'
+    requests_mock.get(url, [{'json': {'myprofiles': []}},
+                            {'status_code': 401, 'json': ['ERROR_SESSION_TOKEN_INVALID', 'session_token seems invalid']}])
+    handle = {'session_token': 'sess-1'}
+    assert tc.check_session('itsmng', ITSM, {}, handle) is True
+    assert tc.check_session('itsmng', ITSM, {}, handle) is False
+    assert requests_mock.request_history[0].headers['Session-Token'] == 'sess-1'
+    assert requests_mock.request_history[0].headers['App-Token'] == APP_TOKEN
+
+
+def test_the_bluecat_check_tells_a_dead_session(requests_mock):
+    requests_mock.get(BLUECAT['url'] + '/api/v2/sessions/current',
+                      [{'json': {'id': 3, 'state': 'LOGGED_IN'}}, {'status_code': 401, 'json': {'status': 401}}])
+    handle = {'session_id': 3, 'api_token': 'tok-1', 'username': 'api', 'basic': 'YXBpOnRvay0x'}
+    assert tc.check_session('bluecat', BLUECAT, {}, handle) is True
+    assert tc.check_session('bluecat', BLUECAT, {}, handle) is False
+    assert requests_mock.request_history[0].headers['Authorization'] == 'Basic YXBpOnRvay0x'
