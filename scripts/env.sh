@@ -54,11 +54,13 @@ ensure_venv() {
     fi
 }
 
-# The collection as ansible_collections/apiauth/sessions, a copy of the working tree.
+# The collection as ansible_collections/apiauth/sessions, a copy of the working tree
+# (build_collection [PARENT]: another parent for a second, independent copy).
 build_collection() {
-    mkdir -p "$BUILD"
+    local dest="${1:-$BUILD_PARENT}/ansible_collections/apiauth/sessions"
+    mkdir -p "$dest"
     rsync -a --delete --exclude .git --exclude '/.build' --exclude '/.venv*' --exclude 'tests/output' \
-        --exclude '__pycache__' "$ROOT/" "$BUILD/"
+        --exclude '__pycache__' "$ROOT/" "$dest/"
 }
 
 # ansible-test bootstraps pip in its venvs from a script it downloads from a host this network
