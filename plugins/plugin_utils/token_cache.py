@@ -181,8 +181,8 @@ def run_dir(configured=None, create=True):
 
 
 def sweep(base, keep=None):
-    """Remove the directories of runs whose controller is gone (killed before its cleanup):
-    they hold short-lived tokens only, already useless, but not meant to outlive their run."""
+    """Remove the directories of runs whose controller is gone (no callback, or killed before it
+    ran): short-lived tokens that no run can use any more. Their sessions expire on the server."""
     removed = []
     try:
         names = os.listdir(base)
@@ -193,10 +193,22 @@ def sweep(base, keep=None):
         parts = name.split('-')
         if path == keep or len(parts) != 3 or parts[0] != 'run' or not parts[1].isdigit():
             continue
-        if parts[2] != (process_stamp(int(parts[1])) or 'gone'):
+        pid = int(parts[1])
+        stale = not _alive(pid) if parts[2] == 'unknown' else parts[2] != process_stamp(pid)
+        if stale:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(name)
     return removed
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: alive
+    return True
 
 
 # --------------------------------------------------------------------------------------------

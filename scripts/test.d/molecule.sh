@@ -38,16 +38,17 @@ done
 
 # Long-lived secrets (molecule_secrets in shared/vars.yml) must appear in no output at any
 # verbosity. An empty secret list or an empty log would prove nothing: both fail the check.
+outputs=("$logs"/*.log)
 secrets="$(python -c 'import sys, yaml; print("\n".join(yaml.safe_load(open(sys.argv[1]))["molecule_secrets"]))' \
     extensions/molecule/shared/vars.yml)" || exit 1
 if [ "$(printf '%s\n' "$secrets" | grep -c .)" -lt 5 ]; then
     echo "FAILED: secrets check: no secrets read from extensions/molecule/shared/vars.yml"; failed=$((failed + 1))
-elif ! grep -q -- 'ESTABLISH LOCAL CONNECTION FOR USER' "$logs"/*.log; then
+elif ! grep -q -- 'ESTABLISH LOCAL CONNECTION FOR USER' "${outputs[@]}"; then
     echo "FAILED: secrets check: the logs hold no -vvvv output"; failed=$((failed + 1))
-elif printf '%s\n' "$secrets" | grep -F -f - -l "$logs"/*.log; then
+elif printf '%s\n' "$secrets" | grep -l -F --file=- -- "${outputs[@]}"; then
     echo "FAILED: secrets check: a secret was printed in the log(s) above"; failed=$((failed + 1))
 else
-    passed=$((passed + 1)); echo "ok: no secret in $(cat "$logs"/*.log | wc -c) bytes of -vvvv output"
+    passed=$((passed + 1)); echo "ok: no secret in $(cat "${outputs[@]}" | wc -c) bytes of -vvvv output"
 fi
 
 echo "molecule: $passed passed, $failed failed"

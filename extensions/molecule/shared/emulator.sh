@@ -11,12 +11,12 @@ action="$1"; dir="$2"
 
 stop() {
     [ -s "$dir/emulator.pid" ] || return 0
-    local pid i
+    local pid
     pid="$(cat "$dir/emulator.pid")"
     # Only our own serve.py: a pid file outliving its process may name another one by now.
     if grep -q 'serve.py' "/proc/$pid/cmdline" 2>/dev/null; then
         kill "$pid"
-        for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
     rm -f "$dir/emulator.pid" "$dir/emulator.json"
 }
@@ -29,7 +29,7 @@ case "$action" in
             --max-seconds "${5:-900}" >"$dir/emulator.log" 2>&1 </dev/null &
         pid=$!
         echo "$pid" >"$dir/emulator.pid"
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             [ -s "$dir/emulator.json" ] && { cat "$dir/emulator.json"; exit 0; }
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1

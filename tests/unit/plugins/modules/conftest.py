@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import PASS_VARS
 from ansible.module_utils.testing import patch_module_args
@@ -42,6 +43,8 @@ def run_module(monkeypatch):
 
         monkeypatch.setattr(basic, 'print', printed.append, raising=False)
         monkeypatch.setattr(basic.sys, 'exit', fake_exit)
+        # A module never runs as the controller; controller code imported by other tests sets this flag.
+        monkeypatch.setattr(module_utils_internal, 'is_controller', False)
         with patch_module_args(args):
             with pytest.raises(_Exit) as caught:
                 module.main()

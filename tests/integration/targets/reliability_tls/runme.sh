@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# TLS: every module and the lookup against the four emulators serving HTTPS with a test CA.
+set -eux
+source "${ANSIBLE_COLLECTIONS_PATH%%:*}/ansible_collections/apiauth/sessions/tests/emulators/lib.sh"
+emulators_start itsmng,bluecat,saymon,ipcortex --tls
+
+OUT="${OUTPUT_DIR:-$(mktemp -d)}"
+PY="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
+{
+    echo '[systems]'
+    for system in itsmng bluecat saymon ipcortex; do echo "$system"; done
+    echo '[systems:vars]'
+    echo 'ansible_connection=local'
+    echo "ansible_python_interpreter=$PY"
+} >"$OUT/tls.inventory"
+# Another CA, unrelated to the emulators': the wrong ca_path of T4, and REQUESTS_CA_BUNDLE for
+# the whole run (AWX execution environments set it), which must not override ca_path or
+# validate_certs=false.
+"$PY" -c 'import sys, trustme; trustme.CA().cert_pem.write_to_path(sys.argv[1])' "$OUT/other-ca.pem"
+export REQUESTS_CA_BUNDLE="$OUT/other-ca.pem" CURL_CA_BUNDLE="$OUT/other-ca.pem" ANSIBLE_FORKS=4
+
+ansible-playbook tls.yml -i "$OUT/tls.inventory" -e @"$EMU_VARS" -e other_ca="$OUT/other-ca.pem" "$@" \
+    2>&1 | tee "$OUT/tls.log"
+[ "${PIPESTATUS[0]}" = 0 ]
+
+# The warning of validate_certs=false reaches the output, for every module and the lookup.
+set +x
+for name in 'ITSM-NG' 'BlueCat Address Manager' 'SAYMON' 'IPCortex'; do
+    grep -q "WARNING\]: $name: TLS certificate verification is off for https://127.0.0.1:" "$OUT/tls.log" \
+        || { echo "no TLS warning from the $name module in the output" >&2; exit 1; }
+    grep -q "WARNING\]: apiauth.sessions.token: TLS certificate verification is off for $name" "$OUT/tls.log" \
+        || { echo "no TLS warning from the lookup ($name) in the output" >&2; exit 1; }
+done
+echo 'TLS warnings: present for the four modules and the lookup'

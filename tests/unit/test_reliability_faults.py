@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apiauth.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Retry bounds, backoff and timeouts of the four clients, measured against the real emulators
+in-process (real HTTP on 127.0.0.1, faults injected into the emulator). The integration target
+reliability_faults shows what the user sees through the modules; this measures the clients
+without the module start-up time, for the figures of docs/reliability.md.
+
+Set RELIABILITY_FIGURES=<file> to have every case append one JSON line (system, case, seconds,
+requests seen by the emulator).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import sys
+import time
+
+import pytest
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'emulators')
+sys.path.insert(0, os.path.abspath(HERE))
+
+from base import EmulatorServer, Fault  # noqa: E402  pylint: disable=wrong-import-position
+from bluecat import BluecatEmulator  # noqa: E402  pylint: disable=wrong-import-position
+from ipcortex import IpcortexEmulator  # noqa: E402  pylint: disable=wrong-import-position
+from itsmng import ItsmngEmulator  # noqa: E402  pylint: disable=wrong-import-position
+from saymon import SaymonEmulator  # noqa: E402  pylint: disable=wrong-import-position
+
+from ansible_collections.apiauth.sessions.plugins.module_utils import (  # noqa: E402
+    bluecat, ipcortex, itsmng, saymon)
+from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError  # noqa: E402
+
+SAYMON_ADMIN = '5e21b752308c3c66d64e0a01'
+BACKOFF = 0.5 + 1.0  # the HTTP core's two sleeps before the 2nd and 3rd tries of a read-only call
+
+
+class System(object):
+    """How to drive one system: the calls of each kind, and the path a fault must match."""
+
+    def __init__(self, name, emulator, params, login, read_only, change, paths):
+        self.name, self.emulator_class, self.params = name, emulator, params
+        self.login, self.read_only, self.change, self.paths = login, read_only, change, paths
+
+
+def _itsmng_open(p):
+    client = itsmng.ItsmngClient(p)
+    client.login()
+    return client
+
+
+def _bluecat_open(p):
+    client = bluecat.BluecatClient(p)
+    client.login()
+    return client
+
+
+def _ipcortex_open(p):
+    client = ipcortex.IpcortexClient(p)
+    return client, client.login()[0]
+
+
+SYSTEMS = {
+    'itsmng': System(
+        'itsmng', ItsmngEmulator,
+        {'app_token': 'mXL7qNn12lQE7PtpIdpOLd0EoVPWYY0ayPvBHj6b', 'user_token': 'V7zvCJfyKTTDf3peMXpEynJ8tJIxQ2Jx1FelnhmA'},
+        login=lambda p: (lambda: itsmng.ItsmngClient(p).login()),
+        read_only=lambda p: (lambda c: (lambda: c.my_profiles()))(_itsmng_open(p)),
+        change=lambda p: (lambda c: (lambda: c.change_profile(6)))(_itsmng_open(p)),
+        paths={'login': ('initSession$', None), 'read_only': ('getMyProfiles$', None),
+               'change': ('changeActiveProfile$', None)}),
+    'bluecat': System(
+        'bluecat', BluecatEmulator, {'username': 'api', 'password': 'api-password'},
+        login=lambda p: (lambda: bluecat.BluecatClient(p).login()),
+        read_only=lambda p: (lambda c: (lambda: c.current()))(_bluecat_open(p)),
+        change=lambda p: (lambda c: (lambda: c.logout()))(_bluecat_open(p)),
+        paths={'login': ('/sessions$', 'POST'), 'read_only': ('/current$', None), 'change': (None, 'PATCH')}),
+    'saymon': System(
+        'saymon', SaymonEmulator, {'username': 'admin', 'password': 'admin-S4ymon-emulator-pw'},
+        login=lambda p: (lambda: saymon.SaymonClient(p).create_token(SAYMON_ADMIN)),
+        read_only=lambda p: (lambda: saymon.SaymonClient(p).current_user()),
+        change=lambda p: (lambda c: (c.create_token(SAYMON_ADMIN), lambda: c.delete_token(SAYMON_ADMIN))[1])(
+            saymon.SaymonClient(p)),
+        paths={'login': ('/auth-token$', 'POST'), 'read_only': ('/users/current$', None),
+               'change': ('/auth-token$', 'DELETE')}),
+    'ipcortex': System(
+        'ipcortex', IpcortexEmulator, {'username': 'alice', 'password': 'alice-secret-password'},
+        login=lambda p: (lambda: ipcortex.IpcortexClient(p).login()),
+        read_only=lambda p: (lambda cs: (lambda: cs[0].check_session(cs[1])))(_ipcortex_open(p)),
+        change=lambda p: (lambda cs: (lambda: cs[0].logout(cs[1])))(_ipcortex_open(p)),
+        paths={'login': ('^/rest/auth/$', None), 'read_only': ('^/rest/auth/$', None), 'change': ('/logout$', None)}),
+}
+SYSTEM_NAMES = sorted(SYSTEMS)
+
+
+@pytest.fixture(scope='module')
+def servers():
+    running = dict((name, EmulatorServer(system.emulator_class()).start()) for name, system in SYSTEMS.items())
+    yield running
+    for server in running.values():
+        server.shutdown()
+
+
+def measure(server, system, kind, faults, timeout=10):
+    """Arrange the call (its own setup requests are not counted), inject the faults, run it.
+
+    Returns (result or ApiError, seconds, requests the emulator saw during the call)."""
+    emulator = server.emulator
+    with emulator.lock:
+        emulator.faults = []  # reset() keeps them: left over from the previous case
+        emulator.reset()
+    params = dict(system.params, url=server.url, timeout=timeout)
+    call = getattr(system, kind)(params)
+    path, method = system.paths[kind]
+    with emulator.lock:
+        emulator.faults = [Fault(dict(spec, path=path, method=method)) for spec in faults]
+    before = emulator.stats['requests']
+    start = time.time()
+    try:
+        outcome = call()
+    except ApiError as exc:
+        outcome = exc
+    seconds = time.time() - start
+    requests = emulator.stats['requests'] - before
+    figures = os.environ.get('RELIABILITY_FIGURES')
+    if figures:
+        with open(figures, 'a') as handle:
+            handle.write(json.dumps({'system': system.name, 'call': kind, 'faults': faults,
+                                     'seconds': round(seconds, 3), 'requests': requests,
+                                     'error': str(outcome) if isinstance(outcome, ApiError) else None}) + '\n')
+    return outcome, seconds, requests
+
+
+FAULTS = {'drop': {'kind': 'drop'}, '503': {'kind': 'status', 'status': 503}, '502': {'kind': 'status', 'status': 502}}
+
+
+@pytest.mark.parametrize('fault', ['drop', '503'])
+@pytest.mark.parametrize('name', SYSTEM_NAMES)
+def test_read_only_call_retried_twice_then_succeeds(servers, name, fault):
+    outcome, seconds, requests = measure(servers[name], SYSTEMS[name], 'read_only', [dict(FAULTS[fault], times=2)])
+    assert not isinstance(outcome, ApiError), outcome
+    assert requests == 3
+    assert BACKOFF <= seconds < BACKOFF + 1.5
+
+
+@pytest.mark.parametrize('fault', ['drop', '502'])
+@pytest.mark.parametrize('name', SYSTEM_NAMES)
+def test_read_only_call_gives_up_after_three_tries(servers, name, fault):
+    outcome, seconds, requests = measure(servers[name], SYSTEMS[name], 'read_only', [dict(FAULTS[fault], times=5)])
+    assert isinstance(outcome, ApiError)
+    assert requests == 3, 'the bound is 1 try + 2 retries'
+    assert BACKOFF <= seconds < BACKOFF + 1.5
+    if fault == 'drop':
+        assert 'cannot connect to http://127.0.0.1:' in outcome.message and outcome.message.endswith('(tried 3 times)')
+    else:
+        assert 'HTTP 502' in outcome.message
+
+
+@pytest.mark.parametrize('kind', ['login', 'change'])
+@pytest.mark.parametrize('fault', ['drop', '503'])
+@pytest.mark.parametrize('name', SYSTEM_NAMES)
+def test_login_and_change_are_never_retried(servers, name, fault, kind):
+    outcome, seconds, requests = measure(servers[name], SYSTEMS[name], kind, [dict(FAULTS[fault], times=5)])
+    assert isinstance(outcome, ApiError)
+    assert requests == 1
+    assert seconds < 1.0  # no backoff sleep
+    assert 'tried' not in outcome.message
+    assert ('cannot connect to' if fault == 'drop' else 'HTTP 503') in outcome.message
+
+
+@pytest.mark.parametrize('kind', ['login', 'read_only'])
+@pytest.mark.parametrize('name', SYSTEM_NAMES)
+def test_timeout_fails_at_the_limit_without_retry(servers, name, kind):
+    outcome, seconds, requests = measure(servers[name], SYSTEMS[name], kind,
+                                         [{'kind': 'latency', 'seconds': 1.0}], timeout=0.25)
+    assert isinstance(outcome, ApiError)
+    assert 'within 0.25 seconds (timeout)' in outcome.message and 'raise timeout' in outcome.message
+    assert requests == 1, 'a timeout is not retried, even on a read-only call'
+    assert 0.25 <= seconds < 0.9
+
+
+@pytest.mark.parametrize('fault, words', [('html', 'an HTML page (HTTP 200, text/html)'),
+                                          ('truncated', 'data that is not valid JSON (HTTP 200, application/json)')])
+@pytest.mark.parametrize('name', SYSTEM_NAMES)
+def test_an_answer_that_is_not_json(servers, name, fault, words):
+    outcome, seconds, requests = measure(servers[name], SYSTEMS[name], 'login', [{'kind': fault}])
+    assert isinstance(outcome, ApiError)
+    assert words in outcome.message and 'instead of JSON' in outcome.message
+    assert requests == 1
