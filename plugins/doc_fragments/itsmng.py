@@ -86,3 +86,15 @@ options:
     type: str
     required: true
 '''
+
+    # Attributes every ITSM-NG module shares (with ansible.builtin.action_common_attributes).
+    ATTRIBUTES = r'''
+attributes:
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - apiauth.sessions.itsmng
+'''

@@ -19,6 +19,7 @@ extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - apiauth.sessions.itsmng.session
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.itsmng.attributes
 options:
   profile:
     description:
@@ -31,13 +32,6 @@ attributes:
     support: full
   diff_mode:
     support: full
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - apiauth.sessions.itsmng
 author:
   - apiauth.sessions maintainers (@apiauth)
 '''

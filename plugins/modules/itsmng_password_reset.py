@@ -19,6 +19,7 @@ description:
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.itsmng.attributes
 options:
   email:
     description:
@@ -40,13 +41,6 @@ attributes:
       - In check mode nothing is sent and the task reports no change.
   diff_mode:
     support: none
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - apiauth.sessions.itsmng
 author:
   - apiauth.sessions maintainers (@apiauth)
 '''

@@ -20,6 +20,7 @@ description:
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.itsmng.attributes
 options:
   state:
     description:
@@ -46,13 +47,6 @@ attributes:
         predict their own change; O(state=absent) only reports whether it would end a live session.
   diff_mode:
     support: none
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - apiauth.sessions.itsmng
 author:
   - apiauth.sessions maintainers (@apiauth)
 '''

@@ -18,6 +18,7 @@ extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - apiauth.sessions.itsmng.session
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.itsmng.attributes
 options:
   full_session:
     description:
@@ -31,13 +32,6 @@ attributes:
       - Reads only; the same in check mode.
   diff_mode:
     support: none
-  platform:
-    platforms: all
-  action_group:
-    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - apiauth.sessions.itsmng
 author:
   - apiauth.sessions maintainers (@apiauth)
 '''
