@@ -39,59 +39,96 @@ BACKOFF = 0.5 + 1.0  # the HTTP core's two sleeps before the 2nd and 3rd tries o
 
 
 class System(object):
-    """How to drive one system: the calls of each kind, and the path a fault must match."""
+    """How to drive one system: its emulator, credentials, and for each kind of call (login,
+    read_only, change) a function(params) that does the setup and returns the call to measure,
+    with the path (and method) a fault must match."""
 
-    def __init__(self, name, emulator, params, login, read_only, change, paths):
+    def __init__(self, name, emulator, params, calls, paths):
         self.name, self.emulator_class, self.params = name, emulator, params
-        self.login, self.read_only, self.change, self.paths = login, read_only, change, paths
+        self.calls, self.paths = calls, paths
 
 
-def _itsmng_open(p):
-    client = itsmng.ItsmngClient(p)
-    client.login()
-    return client
+def itsmng_calls():
+    def opened(p):
+        client = itsmng.ItsmngClient(p)
+        client.login()
+        return client
+
+    def login(p):
+        return itsmng.ItsmngClient(p).login
+
+    def read_only(p):
+        return opened(p).my_profiles
+
+    def change(p):
+        client = opened(p)
+        return lambda: client.change_profile(6)
+    return {'login': login, 'read_only': read_only, 'change': change}
 
 
-def _bluecat_open(p):
-    client = bluecat.BluecatClient(p)
-    client.login()
-    return client
+def bluecat_calls():
+    def opened(p):
+        client = bluecat.BluecatClient(p)
+        client.login()
+        return client
+
+    def login(p):
+        return bluecat.BluecatClient(p).login
+
+    def read_only(p):
+        return opened(p).current
+
+    def change(p):
+        return opened(p).logout
+    return {'login': login, 'read_only': read_only, 'change': change}
 
 
-def _ipcortex_open(p):
-    client = ipcortex.IpcortexClient(p)
-    return client, client.login()[0]
+def saymon_calls():
+    def login(p):  # the token is what the collection issues: its creation is the "login"
+        client = saymon.SaymonClient(p)
+        return lambda: client.create_token(SAYMON_ADMIN)
+
+    def read_only(p):
+        return saymon.SaymonClient(p).current_user
+
+    def change(p):
+        client = saymon.SaymonClient(p)
+        client.create_token(SAYMON_ADMIN)
+        return lambda: client.delete_token(SAYMON_ADMIN)
+    return {'login': login, 'read_only': read_only, 'change': change}
+
+
+def ipcortex_calls():
+    def login(p):
+        return ipcortex.IpcortexClient(p).login
+
+    def read_only(p):
+        client = ipcortex.IpcortexClient(p)
+        session = client.login()[0]
+        return lambda: client.check_session(session)
+
+    def change(p):
+        client = ipcortex.IpcortexClient(p)
+        session = client.login()[0]
+        return lambda: client.logout(session)
+    return {'login': login, 'read_only': read_only, 'change': change}
 
 
 SYSTEMS = {
     'itsmng': System(
         'itsmng', ItsmngEmulator,
         {'app_token': 'mXL7qNn12lQE7PtpIdpOLd0EoVPWYY0ayPvBHj6b', 'user_token': 'V7zvCJfyKTTDf3peMXpEynJ8tJIxQ2Jx1FelnhmA'},
-        login=lambda p: (lambda: itsmng.ItsmngClient(p).login()),
-        read_only=lambda p: (lambda c: (lambda: c.my_profiles()))(_itsmng_open(p)),
-        change=lambda p: (lambda c: (lambda: c.change_profile(6)))(_itsmng_open(p)),
-        paths={'login': ('initSession$', None), 'read_only': ('getMyProfiles$', None),
-               'change': ('changeActiveProfile$', None)}),
+        itsmng_calls(),
+        {'login': ('initSession$', None), 'read_only': ('getMyProfiles$', None), 'change': ('changeActiveProfile$', None)}),
     'bluecat': System(
-        'bluecat', BluecatEmulator, {'username': 'api', 'password': 'api-password'},
-        login=lambda p: (lambda: bluecat.BluecatClient(p).login()),
-        read_only=lambda p: (lambda c: (lambda: c.current()))(_bluecat_open(p)),
-        change=lambda p: (lambda c: (lambda: c.logout()))(_bluecat_open(p)),
-        paths={'login': ('/sessions$', 'POST'), 'read_only': ('/current$', None), 'change': (None, 'PATCH')}),
+        'bluecat', BluecatEmulator, {'username': 'api', 'password': 'api-password'}, bluecat_calls(),
+        {'login': ('/sessions$', 'POST'), 'read_only': ('/current$', None), 'change': (None, 'PATCH')}),
     'saymon': System(
-        'saymon', SaymonEmulator, {'username': 'admin', 'password': 'admin-S4ymon-emulator-pw'},
-        login=lambda p: (lambda: saymon.SaymonClient(p).create_token(SAYMON_ADMIN)),
-        read_only=lambda p: (lambda: saymon.SaymonClient(p).current_user()),
-        change=lambda p: (lambda c: (c.create_token(SAYMON_ADMIN), lambda: c.delete_token(SAYMON_ADMIN))[1])(
-            saymon.SaymonClient(p)),
-        paths={'login': ('/auth-token$', 'POST'), 'read_only': ('/users/current$', None),
-               'change': ('/auth-token$', 'DELETE')}),
+        'saymon', SaymonEmulator, {'username': 'admin', 'password': 'admin-S4ymon-emulator-pw'}, saymon_calls(),
+        {'login': ('/auth-token$', 'POST'), 'read_only': ('/users/current$', None), 'change': ('/auth-token$', 'DELETE')}),
     'ipcortex': System(
-        'ipcortex', IpcortexEmulator, {'username': 'alice', 'password': 'alice-secret-password'},
-        login=lambda p: (lambda: ipcortex.IpcortexClient(p).login()),
-        read_only=lambda p: (lambda cs: (lambda: cs[0].check_session(cs[1])))(_ipcortex_open(p)),
-        change=lambda p: (lambda cs: (lambda: cs[0].logout(cs[1])))(_ipcortex_open(p)),
-        paths={'login': ('^/rest/auth/$', None), 'read_only': ('^/rest/auth/$', None), 'change': ('/logout$', None)}),
+        'ipcortex', IpcortexEmulator, {'username': 'alice', 'password': 'alice-secret-password'}, ipcortex_calls(),
+        {'login': ('^/rest/auth/$', None), 'read_only': ('^/rest/auth/$', None), 'change': ('/logout$', None)}),
 }
 SYSTEM_NAMES = sorted(SYSTEMS)
 
@@ -113,7 +150,7 @@ def measure(server, system, kind, faults, timeout=10):
         emulator.faults = []  # reset() keeps them: left over from the previous case
         emulator.reset()
     params = dict(system.params, url=server.url, timeout=timeout)
-    call = getattr(system, kind)(params)
+    call = system.calls[kind](params)
     path, method = system.paths[kind]
     with emulator.lock:
         emulator.faults = [Fault(dict(spec, path=path, method=method)) for spec in faults]

@@ -17,7 +17,8 @@ PY="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
 # No connection option may come from the environment here: the cases say what is missing.
 for var in $(env | grep -oE '^(ITSMNG|BLUECAT|SAYMON|IPCORTEX)_[A-Z_]+' || true); do unset "$var"; done
 # The emulator admin lookup (`emu`) lives with the fault suite.
-export ANSIBLE_LOOKUP_PLUGINS="$(collection_root)/tests/integration/targets/reliability_faults/lookup_plugins"
+ANSIBLE_LOOKUP_PLUGINS="$(collection_root)/tests/integration/targets/reliability_faults/lookup_plugins"
+export ANSIBLE_LOOKUP_PLUGINS
 export APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache" ANSIBLE_FORKS=4
 
 ansible-playbook bad_input.yml -i "$OUT/bad_input.inventory" -e @"$EMU_VARS" "$@"

@@ -57,7 +57,8 @@ for system, items in creds['creds'].items():
 json.dump(creds, open(sys.argv[1], 'w'))
 PY
 
-export ANSIBLE_LOOKUP_PLUGINS="$(collection_root)/tests/integration/targets/reliability_faults/lookup_plugins"
+ANSIBLE_LOOKUP_PLUGINS="$(collection_root)/tests/integration/targets/reliability_faults/lookup_plugins"
+export ANSIBLE_LOOKUP_PLUGINS
 export APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache" ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup
 export ANSIBLE_FORKS=50
 
@@ -80,4 +81,4 @@ assert (stats['saymon']['tokens_created'], stats['saymon']['tokens_deleted'], st
     == (6, 6, 0), stats['saymon']
 print('after the run: 6 logins and 6 logouts per system, no session left')
 PY
-[ -z "$(ls -A "$OUT/cache" 2>/dev/null | grep '^run-' || true)" ]
+[ -z "$(find "$OUT/cache" -mindepth 1 -maxdepth 1 -name 'run-*' 2>/dev/null)" ]

@@ -20,13 +20,15 @@ def main(directory):
         print('missing figures: %s' % ', '.join(sorted(set(SYSTEMS) - set(data))), file=sys.stderr)
         return 1
     cases = list(data['itsmng'])
-    print('| case | ' + ' | '.join('%s s / requests' % s for s in SYSTEMS) + ' |')
+    # seconds: from the mark to the observation, module start-up included; tries: requests to the
+    # most-requested endpoint during the case (3 = one try and the two retries).
+    print('| case | ' + ' | '.join('%s s / tries' % s for s in SYSTEMS) + ' |')
     print('|---' * (len(SYSTEMS) + 1) + '|')
     for case in cases:
         cells = []
         for system in SYSTEMS:
             item = data[system].get(case, {})
-            cells.append('%s / %s' % (item.get('seconds', '-'), sum(item.get('endpoints', {}).values())))
+            cells.append('%s / %s' % (item.get('seconds', '-'), max(list(item.get('endpoints', {}).values()) or [0])))
         print('| %s | %s |' % (case, ' | '.join(cells)))
     return 0
 

@@ -40,7 +40,8 @@ emulators_start itsmng,bluecat,saymon,ipcortex
     echo "ansible_python_interpreter=$PY"
 } >"$OUT/secrets.inventory"
 for var in $(env | grep -oE '^(ITSMNG|BLUECAT|SAYMON|IPCORTEX)_[A-Z_]+' || true); do unset "$var"; done
-export ANSIBLE_LOOKUP_PLUGINS="$(collection_root)/tests/integration/targets/reliability_faults/lookup_plugins"
+ANSIBLE_LOOKUP_PLUGINS="$(collection_root)/tests/integration/targets/reliability_faults/lookup_plugins"
+export ANSIBLE_LOOKUP_PLUGINS
 export APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache" ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup
 export ANSIBLE_FORKS=4
 
