@@ -63,6 +63,19 @@ seealso:
     plugin_type: lookup
 '''
 
+EXAMPLES = r'''
+# ansible.cfg: end, when the playbook ends, every session the token lookup opened
+# [defaults]
+# callbacks_enabled = apiauth.sessions.session_cleanup
+#
+# or in the environment (an AWX/AAP job template's extra environment variables):
+# ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup
+#
+# keep the SAYMON tokens the lookup created:
+# [callback_session_cleanup]
+# keep_saymon_tokens = true
+'''
+
 import atexit
 import os
 
