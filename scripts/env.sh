@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/test.sh and scripts/demo.sh: Python virtual environments from PyPI and
 # the collection laid out where ansible-test and ansible-playbook look for it.
 # Needs: bash, python3 (3.11) and, for ansible-core 2.21, python3.13 (PATH or pyenv).
@@ -5,6 +6,7 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Outside the repository: ansible-test lists files with git, and would skip an ignored folder.
 BUILD_PARENT="${APIAUTH_BUILD_DIR:-${TMPDIR:-/tmp}/apiauth-sessions-$(printf %s "$ROOT" | sha256sum | cut -c1-8)}"
+# shellcheck disable=SC2034  # used by the scripts that source this file
 BUILD="$BUILD_PARENT/ansible_collections/apiauth/sessions"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
@@ -24,10 +26,12 @@ find_python() {
 }
 
 ensure_system_packages() {
-    # rsync and git are used to lay out the collection; install them on a bare machine.
+    # rsync and git lay out the collection; shellcheck lets ansible-test sanity check the
+    # shell scripts (it skips that test where shellcheck is missing). Install on a bare machine.
     local missing=()
     command -v rsync >/dev/null 2>&1 || missing+=(rsync)
     command -v git >/dev/null 2>&1 || missing+=(git)
+    command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
     if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
         log "installing ${missing[*]} with apt-get"
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

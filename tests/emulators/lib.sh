@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by integration targets (runme.sh), molecule and the demo: start emulators on
 # 127.0.0.1, expose their addresses, stop them on exit.
 #
@@ -25,8 +26,7 @@ emulators_start() {
         --max-seconds "${EMU_MAX_SECONDS:-1800}" "${extra[@]}" >"$EMU_TMP/serve.log" 2>&1 &
     EMU_PID=$!
     trap emulators_stop EXIT
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         [ -s "$EMU_TMP/state.json" ] && break
         kill -0 "$EMU_PID" 2>/dev/null || { cat "$EMU_TMP/serve.log" >&2; return 1; }
         sleep 0.1
