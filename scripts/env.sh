@@ -34,7 +34,8 @@ ensure_system_packages() {
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
     if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
         log "installing ${missing[*]} with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+            || log "could not install ${missing[*]}; going on without"
     fi
 }
 
