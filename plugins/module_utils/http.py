@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
 import time
 
@@ -133,16 +134,18 @@ class Redactor(object):
         return text
 
 
-def safe_url(url):
-    """The URL as it may be shown: no user info, no query string (query credentials live there)."""
+def safe_url(url, limit=200):
+    """The URL as it may be shown: no user info, no query string (query credentials live there),
+    at most `limit` characters. Never raises: it also describes URLs that are wrong."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return '<invalid URL>'
-    host = parts.hostname or ''
-    if parts.port:
-        host = '%s:%s' % (host, parts.port)
-    return urlunsplit((parts.scheme, host, parts.path, '', ''))
+    # Host and port as written, without user info (parts.port would raise on a bad port).
+    netloc = parts.netloc.rpartition('@')[2]
+    text = urlunsplit((parts.scheme, netloc, parts.path, '', ''))
+    return text if len(text) <= limit else text[:limit] + '...'
+
 
 
 def check_base_url(system, url, path_suffix=None, root_only=False, example=None):
@@ -162,7 +165,7 @@ def check_base_url(system, url, path_suffix=None, root_only=False, example=None)
         raise ApiError(system, '%s: url %r is not a valid URL%s.' % (system, safe_url(url), hint))
     if parts.scheme not in ('http', 'https') or not parts.hostname:
         raise ApiError(system, '%s: url must start with https:// or http:// and name a host%s; got %r.'
-                       % (system, hint, safe_url(url) if parts.hostname else url.split('?')[0][:200]))
+                       % (system, hint, safe_url(url)))
     if parts.query or parts.fragment or parts.username or parts.password:
         raise ApiError(system, '%s: url must carry no credentials, query string or fragment%s; '
                                'give credentials with their own options.' % (system, hint))
@@ -211,6 +214,9 @@ class HttpClient(object):
             except Exception:  # pragma: no cover
                 pass
         elif ca_path:
+            if not os.path.exists(ca_path):  # requests would raise a bare OSError at the first request
+                raise ApiError(system, '%s: ca_path %s does not exist; give the PEM file of the CA that signed '
+                                       'the server certificate.' % (system, ca_path[:200]))
             self.session.verify = ca_path
         self.requests_made = 0
 
@@ -249,10 +255,11 @@ class HttpClient(object):
             try:
                 response = self.session.request(method, url, **kwargs)
             except requests.exceptions.SSLError as exc:
-                reason = _SSL_REASON.search(str(exc))
+                found = _SSL_REASON.search(str(exc))
+                reason = re.sub(r'\s*\(_ssl\.c:\d+$', '', found.group(1)) if found else 'certificate or protocol error'
                 raise self.error('%s: TLS failure talking to %s: %s. Give the CA that signed the server '
                                  'certificate with ca_path, or fix the URL; validate_certs=false only for tests.'
-                                 % (self.system, where, reason.group(1) if reason else 'certificate or protocol error'))
+                                 % (self.system, where, reason))
             except requests.exceptions.Timeout:
                 raise self.error('%s: no answer from %s within %s seconds (timeout). Check that the server is '
                                  'up and reachable, or raise timeout.' % (self.system, where, _num(self.timeout)))
@@ -262,6 +269,7 @@ class HttpClient(object):
                 continue
             except requests.exceptions.RequestException as exc:
                 raise self.error('%s: request to %s failed: %s.' % (self.system, where, type(exc).__name__))
+            response.attempts = attempt + 1
             if response.status_code >= 500 and attempt + 1 < attempts:
                 last = response
                 continue
@@ -299,6 +307,13 @@ def _connection_reason(exc):
 def decode_json(client, response, what):
     """The JSON of an answer; None for an empty body; a clear error for HTML or broken JSON."""
     body = response.content or b''
+    if response.status_code >= 500 and not body.strip().startswith((b'[', b'{')):
+        tried = getattr(response, 'attempts', 1)
+        raise client.error('%s: %s answered HTTP %s to %s%s: the server, or a proxy in front of it, failed. '
+                           'Try again later; if it lasts, check the server and its proxy.'
+                           % (client.system, safe_url(response.url or client.base_url), response.status_code,
+                              what, ' (tried %d times)' % tried if tried > 1 else ''),
+                           status=response.status_code)
     if not body.strip():
         return None
     try:

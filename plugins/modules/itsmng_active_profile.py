@@ -89,7 +89,9 @@ def short(profile):
 
 
 def act(module, client):
-    wanted = module.params['profile']
+    wanted = (module.params['profile'] or '').strip()
+    if not wanted:
+        raise ApiError(SYSTEM, 'ITSM-NG: profile must not be empty; give a profile id or name.')
     profiles = client.my_profiles()
     target = find_profile(profiles, wanted)
     if target is None:

@@ -283,7 +283,7 @@ def test_html_error_page_gives_a_clear_error(requests_mock, client):
                        text='<html><h1>502 Bad Gateway</h1></html>', headers={'Content-Type': 'text/html'})
     with pytest.raises(ApiError) as caught:
         client.create_token(ADMIN_ID)
-    assert 'an HTML page' in str(caught.value) and '502' in str(caught.value)
+    assert 'answered HTTP 502' in str(caught.value) and 'a proxy in front of it, failed' in str(caught.value)
     assert requests_mock.call_count == 1  # a POST is never retried
 
 
