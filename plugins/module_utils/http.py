@@ -147,7 +147,6 @@ def safe_url(url, limit=200):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
-
 def check_base_url(system, url, path_suffix=None, root_only=False, example=None):
     """Refuse, before any request, a URL the system cannot be reached at.
 
