@@ -255,7 +255,8 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError, Redactor
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, Redactor
+from ansible_collections.apiauth.sessions.plugins.module_utils._registry import SYSTEMS
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
 
 try:
@@ -278,7 +279,7 @@ class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         system = self._system(terms)
-        client = token_cache.CLIENTS[system]
+        client = SYSTEMS[system]
         names = [opt.name for opt in client.OPTIONS]
         unknown = sorted(set(kwargs) - set(names) - set(OWN_OPTIONS))
         if unknown:
@@ -327,11 +328,11 @@ class LookupModule(LookupBase):
 
     @staticmethod
     def _system(terms):
-        systems = ', '.join(token_cache.CLIENTS)
+        systems = ', '.join(SYSTEMS)
         if len(terms) != 1 or not isinstance(terms[0], str):
             raise _fail('give exactly one system as the term (one of %s); got %d terms.' % (systems, len(terms)))
         system = terms[0].strip().lower()
-        if system not in token_cache.CLIENTS:
+        if system not in SYSTEMS:
             raise _fail('unknown system %r; the term must be one of %s.' % (terms[0][:40], systems))
         return system
 

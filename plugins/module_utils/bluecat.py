@@ -20,10 +20,10 @@ import re
 import time
 from datetime import datetime, timedelta, timezone
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import (
+from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
     COMMON_OPTIONS, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url,
 )
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import argument_spec as _argument_spec
 
 try:
     from urllib.parse import quote
@@ -50,11 +50,6 @@ SESSION_FIELDS = ('id', 'type', 'state', 'readOnly', 'remoteAddress', 'loginDate
                   'apiTokenExpirationDateTime', 'user')
 
 
-def argument_spec(**extra):
-    """The module argument_spec: the connection options plus the module's own."""
-    spec = _argument_spec(PREFIX, OPTIONS)
-    spec.update(extra)
-    return spec
 
 
 def basic_credentials(username, token):
@@ -292,26 +287,36 @@ def _remedy(status, code, what, html=False):
     return 'the server refused the request: check the parameters given.'
 
 
-# --------------------------------------------------------------------------------------------
-# For the apiauth.sessions.token lookup
-# --------------------------------------------------------------------------------------------
-def lookup_open(params):
-    """Log in; everything the lookup returns and caches (handle: what lookup_close needs)."""
-    client = BluecatClient(params)
-    data = client.login()
-    return {
-        'token': client.api_token,
-        'headers': client.headers,
-        'params': {},
-        'full': data,
-        'expires_at': client.expires_at,
-        'handle': {'session_id': client.session_id, 'username': client.session_user,
-                   'api_token': client.api_token, 'basic': client.basic},
-    }
+class Bluecat(SessionSystem):
+    NAME = 'bluecat'
+    SYSTEM = SYSTEM
+    PREFIX = PREFIX
+    OPTIONS = OPTIONS
 
+    @staticmethod
+    def _client(params, handle):
+        client = BluecatClient(params)
+        client.use_session(handle['session_id'], handle['api_token'], handle.get('username'), handle.get('basic'))
+        return client
 
-def lookup_close(params, handle):
-    """Log the session out: True if it was ended, False if it was already gone."""
-    client = BluecatClient(params)
-    client.use_session(handle['session_id'], handle['api_token'], handle.get('username'), handle.get('basic'))
-    return client.logout() is not None
+    @classmethod
+    def open_session(cls, params):
+        client = BluecatClient(params)
+        data = client.login()
+        return {
+            'token': client.api_token,
+            'headers': client.headers,
+            'params': {},
+            'full': data,
+            'expires_at': client.expires_at,
+            'handle': {'session_id': client.session_id, 'username': client.session_user,
+                       'api_token': client.api_token, 'basic': client.basic},
+        }
+
+    @classmethod
+    def session_alive(cls, params, result, handle):
+        return cls._client(params, handle).current() is not None
+
+    @classmethod
+    def end_session(cls, params, handle):
+        return cls._client(params, handle).logout() is not None

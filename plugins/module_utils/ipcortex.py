@@ -23,8 +23,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import (
-    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor, argument_spec as _argument_spec,
+from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
+    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor,
     check_base_url, decode_json, safe_url,
 )
 
@@ -46,11 +47,6 @@ OPTIONS = COMMON_OPTIONS + (
 )
 
 
-def argument_spec(**extra):
-    """The module argument_spec: the connection options of OPTIONS plus the module's own."""
-    spec = _argument_spec(PREFIX, OPTIONS)
-    spec.update(extra)
-    return spec
 
 
 def auth_mode(params):
@@ -196,27 +192,37 @@ class IpcortexClient(object):
         return answer is None or answer.get('result') == 'success'
 
 
-# ----------------------------------------------------------------------------------------
-# For the apiauth.sessions.token lookup
-# ----------------------------------------------------------------------------------------
-def lookup_open(params):
-    mode = auth_mode(params)
-    if mode is None:
-        raise no_credentials_error()
-    client = IpcortexClient(params)
-    if mode == 'key':
-        answer = client.validate_key()
-        key = params['api_key']
-        # The lookup is where a header carrying the key may be built (design.md section 3).
-        return {'token': key, 'headers': {'Authorization': 'token auth=%s' % key}, 'params': {},
-                'full': answer, 'expires_at': None, 'handle': {}}
-    session, answer = client.login()
-    return {'token': session, 'headers': cookie_headers(session), 'params': {}, 'full': answer,
-            'expires_at': None, 'handle': {'session': session}}
+class Ipcortex(SessionSystem):
+    NAME = 'ipcortex'
+    SYSTEM = SYSTEM
+    PREFIX = PREFIX
+    OPTIONS = OPTIONS
 
+    @classmethod
+    def open_session(cls, params):
+        mode = auth_mode(params)
+        if mode is None:
+            raise no_credentials_error()
+        client = IpcortexClient(params)
+        if mode == 'key':
+            answer = client.validate_key()
+            key = params['api_key']
+            # Only the lookup builds a header that carries the key.
+            return {'token': key, 'headers': {'Authorization': 'token auth=%s' % key}, 'params': {},
+                    'full': answer, 'expires_at': None, 'handle': {}}
+        session, answer = client.login()
+        return {'token': session, 'headers': cookie_headers(session), 'params': {}, 'full': answer,
+                'expires_at': None, 'handle': {'session': session}}
 
-def lookup_close(params, handle):
-    session = (handle or {}).get('session')
-    if not session:
-        return False  # an Auth Key opens nothing
-    return IpcortexClient(params).logout(session)
+    @classmethod
+    def session_alive(cls, params, result, handle):
+        if not handle.get('session'):
+            return True  # an Auth Key is stateless: nothing to expire
+        return IpcortexClient(params).check_session(handle['session']) is not None
+
+    @classmethod
+    def end_session(cls, params, handle):
+        session = (handle or {}).get('session')
+        if not session:
+            return False  # an Auth Key opens nothing
+        return IpcortexClient(params).logout(session)

@@ -21,8 +21,9 @@ except ImportError:  # pragma: no cover
     from HTMLParser import HTMLParser  # type: ignore
     html_unescape = HTMLParser().unescape
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import (
-    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor, argument_spec as _argument_spec,
+from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
+    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor,
     check_base_url, decode_json, safe_url,
 )
 
@@ -70,11 +71,6 @@ SESSION_INVALID = 'ERROR_SESSION_TOKEN_INVALID'
 _DOC_SUFFIX = re.compile(r';?\s*view documentation in your browser at .*$', re.I | re.S)
 
 
-def argument_spec(**extra):
-    """Module argument_spec: the connection options plus the module's own."""
-    spec = _argument_spec(PREFIX, OPTIONS)
-    spec.update(extra)
-    return spec
 
 
 # The session option of the modules that act on an open session.
@@ -349,15 +345,26 @@ def relogin_result(client):
     return dict(relogged_in=True, **session_result(client)) if client.relogged else {}
 
 
-def lookup_open(params):
-    client = ItsmngClient(params)
-    data = client.login(full_session=True)
-    headers = client.headers()
-    if params.get('app_token'):  # the lookup may build complete headers (design.md §3)
-        headers['App-Token'] = params['app_token']
-    return {'token': client.session_token, 'headers': headers, 'params': {},
-            'full': data, 'expires_at': None, 'handle': {'session_token': client.session_token}}
+class Itsmng(SessionSystem):
+    NAME = 'itsmng'
+    SYSTEM = SYSTEM
+    PREFIX = PREFIX
+    OPTIONS = OPTIONS
 
+    @classmethod
+    def open_session(cls, params):
+        client = ItsmngClient(params)
+        data = client.login(full_session=True)
+        headers = client.headers()
+        if params.get('app_token'):  # only the lookup builds headers that carry the App-Token
+            headers['App-Token'] = params['app_token']
+        return {'token': client.session_token, 'headers': headers, 'params': {},
+                'full': data, 'expires_at': None, 'handle': {'session_token': client.session_token}}
 
-def lookup_close(params, handle):
-    return ItsmngClient(params, session_token=handle.get('session_token')).kill()
+    @classmethod
+    def session_alive(cls, params, result, handle):
+        return ItsmngClient(params, session_token=handle['session_token']).alive()
+
+    @classmethod
+    def end_session(cls, params, handle):
+        return ItsmngClient(params, session_token=handle.get('session_token')).kill()

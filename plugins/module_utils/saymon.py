@@ -23,9 +23,9 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
     from urlparse import urlsplit  # type: ignore
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import (
+from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
     COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url)
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import argument_spec as _argument_spec
 
 PREFIX = 'SAYMON'
 SYSTEM = 'SAYMON'
@@ -47,11 +47,6 @@ _BARE_TOKEN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._~+/=-]*$')
 _UNKNOWN = object()
 
 
-def argument_spec(**extra):
-    """The module argument_spec: connection options (no_log secrets, SAYMON_* env) plus extra."""
-    spec = _argument_spec(PREFIX, OPTIONS)
-    spec.update(extra)
-    return spec
 
 
 def check_user_id(value):
@@ -246,50 +241,61 @@ def decode_token(client, response, what):
                        % (SYSTEM, safe_url(client.base_url), kind, what), status=response.status_code)
 
 
-# --------------------------------------------------------------------------------------------
-# For the apiauth.sessions.token lookup
-# --------------------------------------------------------------------------------------------
-def lookup_open(params):
-    """The user's current token, never a replacement: SAYMON has one token per user and a new
-    one would break whoever uses the old. Creates a token only when the user has none."""
-    client = SaymonClient(params)
-    user = client.user(client.user_id)
-    token = user.get('authenticationToken', _UNKNOWN)
-    if token is _UNKNOWN:
-        raise ApiError(SYSTEM, '%s: %s does not show the authenticationToken of user %s to this account, so the '
-                               'lookup cannot tell whether the user has a token and will not risk replacing it; '
-                               'use the apiauth.sessions.saymon_auth_token module instead.'
-                       % (SYSTEM, client.where, user['id']))
-    created = not token
-    if created:
-        token = client.create_token(user['id'])
-    full = dict(user, authenticationToken=token)
-    return {
-        'token': token,
-        'headers': {},
-        'params': {TOKEN_PARAM: token},
-        'full': full,
-        'expires_at': None,  # SAYMON tokens do not expire; they are deleted or replaced
-        'handle': {'user_id': user['id'], 'created': created, 'token_sha256': token_fingerprint(token)},
-    }
+class Saymon(SessionSystem):
+    """The lookup's session is the user's API token."""
 
+    NAME = 'saymon'
+    SYSTEM = SYSTEM
+    PREFIX = PREFIX
+    OPTIONS = OPTIONS
 
-def lookup_close(params, handle):
-    """Delete the token only if lookup_open created it and it is still the user's token
-    (someone may have replaced it since: theirs must stay). True if a token was deleted."""
-    handle = handle or {}
-    if not handle.get('created') or not handle.get('user_id'):
-        return False
-    client = SaymonClient(params)
-    try:
-        user = client.get_user(handle['user_id'])
-    except ApiError as exc:
-        if exc.status == 404:
+    @classmethod
+    def session_alive(cls, params, result, handle):
+        owner = SaymonClient(params).token_owner(result['token'])
+        return owner is not None and str(owner.get('id')) == str(handle.get('user_id'))
+
+    @classmethod
+    def open_session(cls, params):
+        """The user's current token, never a replacement: SAYMON has one token per user and a new
+        one would break whoever uses the old. Creates a token only when the user has none."""
+        client = SaymonClient(params)
+        user = client.user(client.user_id)
+        token = user.get('authenticationToken', _UNKNOWN)
+        if token is _UNKNOWN:
+            raise ApiError(SYSTEM, '%s: %s does not show the authenticationToken of user %s to this account, so the '
+                                   'lookup cannot tell whether the user has a token and will not risk replacing it; '
+                                   'use the apiauth.sessions.saymon_auth_token module instead.'
+                           % (SYSTEM, client.where, user['id']))
+        created = not token
+        if created:
+            token = client.create_token(user['id'])
+        full = dict(user, authenticationToken=token)
+        return {
+            'token': token,
+            'headers': {},
+            'params': {TOKEN_PARAM: token},
+            'full': full,
+            'expires_at': None,  # SAYMON tokens do not expire; they are deleted or replaced
+            'handle': {'user_id': user['id'], 'created': created, 'token_sha256': token_fingerprint(token)},
+        }
+
+    @classmethod
+    def end_session(cls, params, handle):
+        """Delete the token only if open_session created it and it is still the user's token
+        (someone may have replaced it since: theirs must stay). True if a token was deleted."""
+        handle = handle or {}
+        if not handle.get('created') or not handle.get('user_id'):
             return False
-        raise
-    current = user.get('authenticationToken')
-    if not current:
-        return False
-    if handle.get('token_sha256') and token_fingerprint(current) != handle['token_sha256']:
-        return False
-    return client.delete_token(user['id'])
+        client = SaymonClient(params)
+        try:
+            user = client.get_user(handle['user_id'])
+        except ApiError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        current = user.get('authenticationToken')
+        if not current:
+            return False
+        if handle.get('token_sha256') and token_fingerprint(current) != handle['token_sha256']:
+            return False
+        return client.delete_token(user['id'])

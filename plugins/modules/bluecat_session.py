@@ -150,9 +150,10 @@ session:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.apiauth.sessions.plugins.module_utils.bluecat import (
-    SESSION_FIELDS, SYSTEM, BluecatClient, about_to_expire, argument_spec, seconds_left,
+    Bluecat,
+    SESSION_FIELDS, SYSTEM, BluecatClient, about_to_expire, seconds_left,
 )
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError, exit_revealing, fail_from
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, exit_revealing, fail_from
 
 
 def public(session):
@@ -213,7 +214,7 @@ def absent(module, client):
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
+        argument_spec=Bluecat.argument_spec(
             state=dict(type='str', default='present', choices=['present', 'absent']),
             session_id=dict(type='int'),
             api_token=dict(type='str', no_log=True),

@@ -129,9 +129,10 @@ reused:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError, exit_revealing, fail_from
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, exit_revealing, fail_from
 from ansible_collections.apiauth.sessions.plugins.module_utils.ipcortex import (
-    SYSTEM, IpcortexClient, argument_spec, auth_mode, cookie_headers, no_credentials_error, public_user,
+    Ipcortex,
+    SYSTEM, IpcortexClient, auth_mode, cookie_headers, no_credentials_error, public_user,
 )
 
 
@@ -168,7 +169,7 @@ def absent(module, client):
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
+        argument_spec=Ipcortex.argument_spec(
             state=dict(type='str', default='present', choices=['present', 'absent']),
             session=dict(type='str', no_log=True),
         ),

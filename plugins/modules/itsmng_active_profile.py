@@ -78,9 +78,10 @@ relogged_in:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError, run_module
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, run_module
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    SESSION_SPEC, SYSTEM, argument_spec, client_from_module, describe, find_profile, relogin_result,
+    Itsmng,
+    SESSION_SPEC, SYSTEM, client_from_module, describe, find_profile, relogin_result,
 )
 
 
@@ -109,7 +110,7 @@ def act(module, client):
 
 
 def main():
-    spec = argument_spec(profile=dict(type='str', required=True))
+    spec = Itsmng.argument_spec(profile=dict(type='str', required=True))
     spec.update(SESSION_SPEC)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     run_module(module, client_from_module, act)

@@ -73,8 +73,8 @@ message:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError, run_module
-from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import SYSTEM, ItsmngClient, argument_spec
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, run_module
+from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import SYSTEM, ItsmngClient, Itsmng
 
 
 def act(module, client):
@@ -91,7 +91,7 @@ def act(module, client):
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
+        argument_spec=Itsmng.argument_spec(
             email=dict(type='str', required=True),
             password_forget_token=dict(type='str', no_log=True),
             new_password=dict(type='str', no_log=True),

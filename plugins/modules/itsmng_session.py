@@ -102,9 +102,10 @@ session:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError, run_module
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, run_module
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    argument_spec, client_from_module, session_result,
+    Itsmng,
+    client_from_module, session_result,
 )
 
 
@@ -140,7 +141,7 @@ def absent(module, client):
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
+        argument_spec=Itsmng.argument_spec(
             state=dict(type='str', default='present', choices=['present', 'absent']),
             session_token=dict(type='str', no_log=True),
             get_full_session=dict(type='bool', default=False),

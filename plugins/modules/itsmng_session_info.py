@@ -91,9 +91,10 @@ relogged_in:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import run_module
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import run_module
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    SESSION_SPEC, argument_spec, client_from_module, relogin_result,
+    Itsmng,
+    SESSION_SPEC, client_from_module, relogin_result,
 )
 
 
@@ -114,7 +115,7 @@ def act(module, client):
 
 
 def main():
-    spec = argument_spec(full_session=dict(type='bool', default=False))
+    spec = Itsmng.argument_spec(full_session=dict(type='bool', default=False))
     spec.update(SESSION_SPEC)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     run_module(module, client_from_module, act)

@@ -151,10 +151,10 @@ msg:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import (
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
     ApiError, exit_revealing, fail_from)
 from ansible_collections.apiauth.sessions.plugins.module_utils.saymon import (
-    SYSTEM, TOKEN_PARAM, SaymonClient, argument_spec)
+    SYSTEM, TOKEN_PARAM, SaymonClient, Saymon)
 
 _HIDDEN = object()
 
@@ -231,7 +231,7 @@ def absent(client, token, check_mode):
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
+        argument_spec=Saymon.argument_spec(
             state=dict(type='str', default='present', choices=['present', 'absent']),
             auth_token=dict(type='str', no_log=True),
         ),

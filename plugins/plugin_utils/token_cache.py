@@ -51,10 +51,9 @@ import subprocess
 import time
 import uuid
 
-from ansible_collections.apiauth.sessions.plugins.module_utils import bluecat, ipcortex, itsmng, saymon
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError, Redactor
+from ansible_collections.apiauth.sessions.plugins.module_utils._registry import SYSTEMS
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, Redactor
 
-CLIENTS = {'itsmng': itsmng, 'bluecat': bluecat, 'saymon': saymon, 'ipcortex': ipcortex}
 ENV_CACHE_DIR = 'APIAUTH_SESSIONS_CACHE_DIR'
 # Options that change how a session is reached, not whose session it is.
 NOT_IDENTITY = frozenset(('validate_certs', 'ca_path', 'timeout', 'credentials_in', 'api_key_transport'))
@@ -69,7 +68,7 @@ class CacheError(Exception):
 
 
 def connection_options(system):
-    return CLIENTS[system].OPTIONS
+    return SYSTEMS[system].OPTIONS
 
 
 def secret_values(system, params):
@@ -414,27 +413,6 @@ class ChannelReader(object):
 
 
 # --------------------------------------------------------------------------------------------
-# Validity checks of a cached session (cheap, read-only, no re-login)
-# --------------------------------------------------------------------------------------------
-def check_session(system, params, result, handle):
-    """True if the cached session still works, False if the server ended it."""
-    if system == 'itsmng':
-        return itsmng.ItsmngClient(params, session_token=handle['session_token']).alive()
-    if system == 'bluecat':
-        client = bluecat.BluecatClient(params)
-        client.use_session(handle['session_id'], handle['api_token'], handle.get('username'), handle.get('basic'))
-        return client.current() is not None
-    if system == 'saymon':
-        owner = saymon.SaymonClient(params).token_owner(result['token'])
-        return owner is not None and str(owner.get('id')) == str(handle.get('user_id'))
-    if system == 'ipcortex':
-        if not handle.get('session'):
-            return True  # an Auth Key is stateless: nothing to expire
-        return ipcortex.IpcortexClient(params).check_session(handle['session']) is not None
-    raise ValueError(system)
-
-
-# --------------------------------------------------------------------------------------------
 # The lookup's entry point
 # --------------------------------------------------------------------------------------------
 def obtain(system, params, configured_dir=None, reuse=True, validate=False, revalidate_after=60.0,
@@ -449,8 +427,8 @@ def obtain(system, params, configured_dir=None, reuse=True, validate=False, reva
     revalidate_after seconds) finds that the server ended it. The session replaced stays on
     record, and the callback ends it too if it is still alive.
     """
-    opener = opener or CLIENTS[system].lookup_open
-    checker = checker or check_session
+    opener = opener or SYSTEMS[system].open_session
+    checker = checker or SYSTEMS[system].session_alive
     secrets = secret_values(system, params)
     if not reuse and not cleanup_enabled():
         return _public(opener(params)), True, None  # nothing to share, nobody to clean up: no file
@@ -469,7 +447,7 @@ def obtain(system, params, configured_dir=None, reuse=True, validate=False, reva
             if expires is not None and expires - now <= refresh_margin:
                 fresh = False
             elif validate or now - entry.get('checked_at', 0) >= revalidate_after:
-                fresh = checked = checker(system, params, result, restore_secrets(entry['handle'], secrets))
+                fresh = checked = checker(params, result, restore_secrets(entry['handle'], secrets))
             else:
                 fresh = True
             if fresh:
@@ -522,12 +500,12 @@ def close_run(directory, channel_secrets=None, keep_saymon_tokens=False, environ
         return ended, warnings
     for name in names:
         entry = _load(os.path.join(directory, name))
-        if not entry or entry.get('system') not in CLIENTS:
+        if not entry or entry.get('system') not in SYSTEMS:
             continue
         system = entry['system']
         if system == 'saymon' and keep_saymon_tokens:
             continue
-        client = CLIENTS[system]
+        client = SYSTEMS[system]
         params = dict(entry.get('options') or {})
         secrets = dict(channel_secrets.get(name[:-len('.json')]) or {})
         for opt in client.OPTIONS:  # not handed over: the AWX way, from the environment
@@ -540,7 +518,7 @@ def close_run(directory, channel_secrets=None, keep_saymon_tokens=False, environ
             try:
                 handle = restore_secrets(stored or {}, secrets)
                 redact.add(*_strings(handle))
-                if (closer or client.lookup_close)(params, handle):
+                if (closer or client.end_session)(params, handle):
                     ended[client.SYSTEM] = ended.get(client.SYSTEM, 0) + 1
             except ApiError as exc:
                 warnings.append('could not end a %s session at the end of the run: %s' % (client.SYSTEM, exc.message))

@@ -31,7 +31,8 @@ SAMPLE = {  # one value per text field, for rendering
 
 
 def client(system):
-    return importlib.import_module('ansible_collections.apiauth.sessions.plugins.module_utils.%s' % system)
+    from ansible_collections.apiauth.sessions.plugins.module_utils._registry import SYSTEMS as _S
+    return _S[system]
 
 
 def sample_inputs(ctype, system, only_required=False):

@@ -32,7 +32,7 @@ from saymon import SaymonEmulator  # noqa: E402  pylint: disable=wrong-import-po
 
 from ansible_collections.apiauth.sessions.plugins.module_utils import (  # noqa: E402
     bluecat, ipcortex, itsmng, saymon)
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError  # noqa: E402
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError  # noqa: E402
 
 SAYMON_ADMIN = '5e21b752308c3c66d64e0a01'
 BACKOFF = 0.5 + 1.0  # the HTTP core's two sleeps before the 2nd and 3rd tries of a read-only call

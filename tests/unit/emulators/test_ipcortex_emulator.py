@@ -20,7 +20,7 @@ from base import EmulatorServer  # noqa: E402
 from ipcortex import IpcortexEmulator  # noqa: E402
 
 from ansible_collections.apiauth.sessions.plugins.module_utils import ipcortex as client_mod  # noqa: E402
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError  # noqa: E402
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError  # noqa: E402
 
 KEY = 'alice-auth-key-0123456789abcdef'
 
@@ -135,6 +135,6 @@ def test_client_against_emulator(server):
     with pytest.raises(ApiError) as caught:
         client_mod.IpcortexClient({'url': server.root, 'api_key': 'wrong-key-xyz'}).validate_key()
     assert 'refused the api_key' in str(caught.value)
-    opened = client_mod.lookup_open(params)
-    assert client_mod.lookup_close(params, opened['handle']) is True
+    opened = client_mod.Ipcortex.open_session(params)
+    assert client_mod.Ipcortex.end_session(params, opened['handle']) is True
     assert stats(server)['live_sessions'] == 1  # sid2

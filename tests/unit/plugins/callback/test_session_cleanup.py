@@ -18,7 +18,8 @@ from ansible import constants as C
 from ansible.module_utils import _internal as module_utils_internal
 
 from ansible_collections.apiauth.sessions.plugins.callback import session_cleanup
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._registry import SYSTEMS
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
 
 # Importing controller code sets a process-wide flag that sends module warnings to Display; the
@@ -75,8 +76,8 @@ def callback(monkeypatch, tmp_path):
 def closed(monkeypatch):
     """Replace each system's lookup_close: record (system, params, handle), answer True."""
     calls = []
-    for system, client in token_cache.CLIENTS.items():
-        monkeypatch.setattr(client, 'lookup_close',
+    for system, client in SYSTEMS.items():
+        monkeypatch.setattr(client, 'end_session',
                             lambda params, handle, system=system: calls.append((system, params, handle)) or True)
     return calls
 
@@ -122,11 +123,11 @@ def test_saymon_tokens_are_kept_on_request(callback, closed, tmp_path, monkeypat
 def test_a_session_that_cannot_be_ended_is_a_warning_without_secret(callback, tmp_path, monkeypatch):
     def fails(params, handle):
         raise RuntimeError('server said no to %s with %s' % (handle['session_token'], params['app_token']))
-    monkeypatch.setattr(token_cache.CLIENTS['itsmng'], 'lookup_close', fails)
+    monkeypatch.setattr(SYSTEMS['itsmng'], 'end_session', fails)
 
     def refused(params, handle):
         raise ApiError('SAYMON', 'SAYMON: https://saymon.example.com refused the API token.')
-    monkeypatch.setattr(token_cache.CLIENTS['saymon'], 'lookup_close', refused)
+    monkeypatch.setattr(SYSTEMS['saymon'], 'end_session', refused)
     login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
     login_in_worker(tmp_path, 'saymon', SAYMON, 'saymon-token-1')
     callback.v2_playbook_on_stats(None)

@@ -15,7 +15,8 @@ from ansible.module_utils import _internal as module_utils_internal
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.apiauth.sessions.plugins.lookup import token
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._registry import SYSTEMS
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
 
 # Importing controller code sets a process-wide flag that sends module warnings to Display; the
@@ -45,7 +46,7 @@ def lookup(monkeypatch, tmp_path):
     plugin = token.LookupModule()
     plugin._load_name = token.NAME
     monkeypatch.setenv(token_cache.ENV_CACHE_DIR, str(tmp_path / 'cache'))
-    for client in token_cache.CLIENTS.values():
+    for client in SYSTEMS.values():
         for opt in client.OPTIONS:
             monkeypatch.delenv(opt.env(client.PREFIX), raising=False)
     token_cache.close_channel()
@@ -78,7 +79,7 @@ def failure(lookup, terms, **kwargs):
 # ----------------------------------------------------------------------------------------
 def test_documented_options_are_the_union_of_the_four_tables():
     union = {}
-    for client in token_cache.CLIENTS.values():
+    for client in SYSTEMS.values():
         for opt in client.OPTIONS:
             union.setdefault(opt.name, []).append((client, opt))
     documented = dict((n, o) for n, o in DOC['options'].items() if n not in token.OWN_OPTIONS + ('_terms',))
@@ -108,9 +109,9 @@ URLS = {'itsmng': ITSM_URL, 'bluecat': 'https://bam.example.com', 'saymon': 'htt
         'ipcortex': 'https://pbx.example.com'}
 
 
-@pytest.mark.parametrize('system', sorted(token_cache.CLIENTS))
+@pytest.mark.parametrize('system', sorted(SYSTEMS))
 def test_each_system_reads_its_own_environment_variables(lookup, obtained, monkeypatch, system):
-    for name, client in token_cache.CLIENTS.items():
+    for name, client in SYSTEMS.items():
         monkeypatch.setenv('%s_URL' % client.PREFIX, URLS[name])
         monkeypatch.setenv('%s_TIMEOUT' % client.PREFIX, '7' if name == system else '99')
         monkeypatch.setenv('%s_PASSWORD' % client.PREFIX, 'pw-of-%s' % name)
@@ -118,7 +119,7 @@ def test_each_system_reads_its_own_environment_variables(lookup, obtained, monke
     monkeypatch.setenv('ITSMNG_APP_TOKEN', APP_TOKEN)
     assert lookup.run([system], {}) == ['sess-abc-123']
     asked, params, _kw = obtained[-1]
-    client = token_cache.CLIENTS[system]
+    client = SYSTEMS[system]
     assert asked == system and sorted(params) == sorted(o.name for o in client.OPTIONS)
     assert params['url'] == URLS[system] and params['password'] == 'pw-of-%s' % system
     assert params['timeout'] == 7.0 and params['validate_certs'] is False

@@ -19,7 +19,7 @@ from ansible_collections.apiauth.sessions.plugins.module_utils import bluecat
 from ansible_collections.apiauth.sessions.plugins.module_utils.bluecat import (
     OPTIONS, PREFIX, BluecatClient, about_to_expire, parse_datetime, to_epoch,
 )
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 
 ROOT = 'https://bam.test'
 SESSIONS = ROOT + '/api/v2/sessions'
@@ -267,7 +267,7 @@ def test_call_without_password_does_not_log_in(requests_mock):
 # -- lookup entry points -----------------------------------------------------------------------
 def test_lookup_open_and_close(requests_mock):
     requests_mock.post(SESSIONS, status_code=201, json=user_session())
-    opened = bluecat.lookup_open(PARAMS)
+    opened = bluecat.Bluecat.open_session(PARAMS)
     assert opened['token'] == TOKEN
     assert opened['headers'] == {'Authorization': 'Basic ' + BASIC}
     assert opened['params'] == {} and opened['full']['id'] == 62
@@ -277,9 +277,9 @@ def test_lookup_open_and_close(requests_mock):
     requests_mock.patch(SESSIONS + '/62', [{'status_code': 200, 'json': user_session(state='LOGGED_OUT')},
                                            bc_error(401, 'InvalidAuthorizationToken', 'gone')])
     no_password = dict(PARAMS, password=None, username=None)
-    assert bluecat.lookup_close(no_password, handle) is True
+    assert bluecat.Bluecat.end_session(no_password, handle) is True
     assert requests_mock.last_request.headers['Authorization'] == 'Basic ' + BASIC
-    assert bluecat.lookup_close(no_password, handle) is False
+    assert bluecat.Bluecat.end_session(no_password, handle) is False
 
 
 # -- the doc fragment and the option table ---------------------------------------------------
@@ -296,7 +296,7 @@ def test_doc_fragment_matches_the_options_table():
 
 
 def test_argument_spec_marks_secrets_no_log():
-    spec = bluecat.argument_spec(extra=dict(type='str'))
+    spec = bluecat.Bluecat.argument_spec(extra=dict(type='str'))
     assert spec['password']['no_log'] is True
     assert not spec['username'].get('no_log')
     assert spec['read_only']['default'] is False

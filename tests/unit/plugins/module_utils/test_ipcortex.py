@@ -14,7 +14,7 @@ import yaml
 
 from ansible_collections.apiauth.sessions.plugins.doc_fragments.ipcortex import ModuleDocFragment
 from ansible_collections.apiauth.sessions.plugins.module_utils import ipcortex
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 
 URL = 'https://pbx.example.com'
 AUTH = URL + '/rest/auth/'
@@ -55,7 +55,7 @@ def test_doc_fragment_matches_option_table():
 
 
 def test_argument_spec_secrets_and_env():
-    spec = ipcortex.argument_spec(state=dict(type='str'))
+    spec = ipcortex.Ipcortex.argument_spec(state=dict(type='str'))
     assert spec['password']['no_log'] is True and spec['api_key']['no_log'] is True
     assert 'no_log' not in spec['username']
     assert spec['api_key']['fallback'][1] == ['IPCORTEX_API_KEY']
@@ -247,7 +247,7 @@ def test_connection_refused_is_one_clear_sentence():
 # -- lookup hooks --------------------------------------------------------------------------------
 def test_lookup_open_password_and_close(requests_mock):
     login_ok(requests_mock)
-    opened = ipcortex.lookup_open(pw_params())
+    opened = ipcortex.Ipcortex.open_session(pw_params())
     assert opened['token'] == SESSION
     assert opened['headers'] == {'Cookie': 'Red60urne=%s' % SESSION}
     assert opened['handle'] == {'session': SESSION}
@@ -255,23 +255,23 @@ def test_lookup_open_password_and_close(requests_mock):
     assert opened['params'] == {} and opened['expires_at'] is None
     json.dumps(opened['handle'])
     requests_mock.post(LOGOUT, [{'json': {'result': 'success'}}, {'json': {'result': 'fail'}}])
-    assert ipcortex.lookup_close(params(), opened['handle']) is True
-    assert ipcortex.lookup_close(params(), opened['handle']) is False
+    assert ipcortex.Ipcortex.end_session(params(), opened['handle']) is True
+    assert ipcortex.Ipcortex.end_session(params(), opened['handle']) is False
 
 
 def test_lookup_open_key(requests_mock):
     requests_mock.post(AUTH, json={'result': 'success', 'user': USER})
-    opened = ipcortex.lookup_open(params(api_key=KEY, api_key_transport='header'))
+    opened = ipcortex.Ipcortex.open_session(params(api_key=KEY, api_key_transport='header'))
     assert opened['token'] == KEY
     assert opened['headers'] == {'Authorization': 'token auth=%s' % KEY}
     assert opened['handle'] == {}
     calls = requests_mock.call_count
-    assert ipcortex.lookup_close(params(), opened['handle']) is False
+    assert ipcortex.Ipcortex.end_session(params(), opened['handle']) is False
     assert requests_mock.call_count == calls
 
 
 def test_lookup_open_without_credentials(requests_mock):
     with pytest.raises(ApiError) as caught:
-        ipcortex.lookup_open(params())
+        ipcortex.Ipcortex.open_session(params())
     assert 'no credentials' in str(caught.value)
     assert requests_mock.call_count == 0

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from ansible_collections.apiauth.sessions.plugins.module_utils import itsmng
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
     ERRORS, ItsmngClient, entity_view, find_entity,
 )
@@ -311,8 +311,8 @@ def test_lookup_open_and_close(requests_mock):
     requests_mock.get(API + '/initSession', json={'session_token': 'lk', 'session': {'glpiname': 'itsm'}})
     requests_mock.get(API + '/killSession', text='')
     params = {'url': API, 'user_token': USER_TOKEN, 'app_token': APP_TOKEN}
-    opened = itsmng.lookup_open(params)
+    opened = itsmng.Itsmng.open_session(params)
     assert opened['token'] == 'lk' and opened['headers'] == {'Session-Token': 'lk', 'App-Token': APP_TOKEN}
     assert opened['full']['session']['glpiname'] == 'itsm'
-    assert itsmng.lookup_close(params, opened['handle']) is True
+    assert itsmng.Itsmng.end_session(params, opened['handle']) is True
     assert requests_mock.last_request.headers['Session-Token'] == 'lk'

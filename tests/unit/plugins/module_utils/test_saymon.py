@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from ansible_collections.apiauth.sessions.plugins.doc_fragments.saymon import ModuleDocFragment
-from ansible_collections.apiauth.sessions.plugins.module_utils import http, saymon
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils import _http as http, saymon
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 
 ROOT = 'https://saymon.test'
 API = ROOT + '/node/api'
@@ -59,7 +59,7 @@ def test_doc_fragment_matches_option_table():
 
 
 def test_argument_spec_hides_the_password_and_reads_saymon_env():
-    spec = saymon.argument_spec(state=dict(type='str'))
+    spec = saymon.Saymon.argument_spec(state=dict(type='str'))
     assert spec['password']['no_log'] is True
     assert not spec['username'].get('no_log')
     assert spec['user_id']['fallback'][1] == ['SAYMON_USER_ID']
@@ -320,7 +320,7 @@ def test_secrets_echoed_by_the_server_are_redacted(requests_mock, client):
 def test_lookup_returns_the_current_token_without_creating(requests_mock):
     requests_mock.get(API + '/users/current', json=user(token=TOKEN))
     post = requests_mock.post(API + '/users/%s/auth-token' % ADMIN_ID, text='"%s"' % NEW_TOKEN)
-    got = saymon.lookup_open(PARAMS)
+    got = saymon.Saymon.open_session(PARAMS)
     assert got['token'] == TOKEN and got['params'] == {'api-token': TOKEN} and got['headers'] == {}
     assert got['full']['login'] == 'admin' and got['expires_at'] is None
     assert got['handle']['created'] is False and got['handle']['user_id'] == ADMIN_ID
@@ -332,7 +332,7 @@ def test_lookup_returns_the_current_token_without_creating(requests_mock):
 def test_lookup_creates_only_when_there_is_none(requests_mock):
     requests_mock.get(API + '/users/' + OTHER_ID, json=user(OTHER_ID, 'alice'))
     requests_mock.post(API + '/users/%s/auth-token' % OTHER_ID, text='"%s"' % NEW_TOKEN)
-    got = saymon.lookup_open(dict(PARAMS, user_id=OTHER_ID))
+    got = saymon.Saymon.open_session(dict(PARAMS, user_id=OTHER_ID))
     assert got['token'] == NEW_TOKEN and got['full']['authenticationToken'] == NEW_TOKEN
     assert got['handle'] == {'user_id': OTHER_ID, 'created': True,
                              'token_sha256': saymon.token_fingerprint(NEW_TOKEN)}
@@ -342,14 +342,14 @@ def test_lookup_refuses_when_the_server_hides_the_token(requests_mock):
     requests_mock.get(API + '/users/current', json={'id': ADMIN_ID, 'login': 'admin'})
     post = requests_mock.post(API + '/users/%s/auth-token' % ADMIN_ID, text='"%s"' % NEW_TOKEN)
     with pytest.raises(ApiError) as caught:
-        saymon.lookup_open(PARAMS)
+        saymon.Saymon.open_session(PARAMS)
     assert 'will not risk replacing it' in str(caught.value)
     assert not post.called
 
 
 def test_lookup_close_leaves_a_token_it_did_not_create(requests_mock):
-    assert saymon.lookup_close(PARAMS, {'user_id': ADMIN_ID, 'created': False}) is False
-    assert saymon.lookup_close(PARAMS, None) is False
+    assert saymon.Saymon.end_session(PARAMS, {'user_id': ADMIN_ID, 'created': False}) is False
+    assert saymon.Saymon.end_session(PARAMS, None) is False
     assert not requests_mock.called
 
 
@@ -357,7 +357,7 @@ def test_lookup_close_deletes_its_own_token(requests_mock):
     requests_mock.get(API + '/users/' + OTHER_ID, json=user(OTHER_ID, 'alice', token=NEW_TOKEN))
     delete = requests_mock.delete(API + '/users/%s/auth-token' % OTHER_ID, text='')
     handle = {'user_id': OTHER_ID, 'created': True, 'token_sha256': saymon.token_fingerprint(NEW_TOKEN)}
-    assert saymon.lookup_close(PARAMS, handle) is True
+    assert saymon.Saymon.end_session(PARAMS, handle) is True
     assert delete.call_count == 1
 
 
@@ -367,12 +367,12 @@ def test_lookup_close_spares_a_replaced_or_gone_token(requests_mock, shown, stat
                       json=user(OTHER_ID, 'alice', token=shown) if status == 200 else {'code': 'NotFound'})
     delete = requests_mock.delete(API + '/users/%s/auth-token' % OTHER_ID, text='')
     handle = {'user_id': OTHER_ID, 'created': True, 'token_sha256': saymon.token_fingerprint(NEW_TOKEN)}
-    assert saymon.lookup_close(PARAMS, handle) is False
+    assert saymon.Saymon.end_session(PARAMS, handle) is False
     assert not delete.called
 
 
 def test_lookup_close_without_fingerprint_deletes_when_created(requests_mock):
     requests_mock.get(API + '/users/' + OTHER_ID, json=user(OTHER_ID, 'alice', token=TOKEN))
     delete = requests_mock.delete(API + '/users/%s/auth-token' % OTHER_ID, text='')
-    assert saymon.lookup_close(PARAMS, {'user_id': OTHER_ID, 'created': True}) is True
+    assert saymon.Saymon.end_session(PARAMS, {'user_id': OTHER_ID, 'created': True}) is True
     assert delete.called

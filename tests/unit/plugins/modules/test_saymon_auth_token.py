@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from ansible_collections.apiauth.sessions.plugins.module_utils import http
+from ansible_collections.apiauth.sessions.plugins.module_utils import _http as http
 from ansible_collections.apiauth.sessions.plugins.modules import saymon_auth_token as module
 
 ROOT = 'https://saymon.test'

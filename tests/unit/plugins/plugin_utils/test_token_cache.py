@@ -14,7 +14,7 @@ import stat
 
 import pytest
 
-from ansible_collections.apiauth.sessions.plugins.module_utils.http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache as tc
 
 APP_TOKEN = 'AppTok-unit-5e1c09b7a3d24f68'
@@ -214,7 +214,7 @@ def test_a_session_the_server_ended_is_replaced(tmp_path):
     alive = {'value': True}
     checks = []
 
-    def checker(system, params, result, handle):
+    def checker(params, result, handle):
         checks.append(handle['session_token'])
         return alive['value']
 
@@ -327,8 +327,8 @@ def test_the_itsmng_check_tells_a_dead_session(requests_mock):
     requests_mock.get(url, [{'json': {'myprofiles': []}},
                             {'status_code': 401, 'json': ['ERROR_SESSION_TOKEN_INVALID', 'session_token seems invalid']}])
     handle = {'session_token': 'sess-1'}
-    assert tc.check_session('itsmng', ITSM, {}, handle) is True
-    assert tc.check_session('itsmng', ITSM, {}, handle) is False
+    assert tc.SYSTEMS['itsmng'].session_alive(ITSM, {}, handle) is True
+    assert tc.SYSTEMS['itsmng'].session_alive(ITSM, {}, handle) is False
     assert requests_mock.request_history[0].headers['Session-Token'] == 'sess-1'
     assert requests_mock.request_history[0].headers['App-Token'] == APP_TOKEN
 
@@ -337,6 +337,6 @@ def test_the_bluecat_check_tells_a_dead_session(requests_mock):
     requests_mock.get(BLUECAT['url'] + '/api/v2/sessions/current',
                       [{'json': {'id': 3, 'state': 'LOGGED_IN'}}, {'status_code': 401, 'json': {'status': 401}}])
     handle = {'session_id': 3, 'api_token': 'tok-1', 'username': 'api', 'basic': 'YXBpOnRvay0x'}
-    assert tc.check_session('bluecat', BLUECAT, {}, handle) is True
-    assert tc.check_session('bluecat', BLUECAT, {}, handle) is False
+    assert tc.SYSTEMS['bluecat'].session_alive(BLUECAT, {}, handle) is True
+    assert tc.SYSTEMS['bluecat'].session_alive(BLUECAT, {}, handle) is False
     assert requests_mock.request_history[0].headers['Authorization'] == 'Basic YXBpOnRvay0x'
