@@ -132,6 +132,7 @@ def default_base_dir():
 
 
 def base_dir(configured=None):
+    configured = configured or os.environ.get(ENV_CACHE_DIR)
     return os.path.abspath(os.path.expanduser(configured)) if configured else default_base_dir()
 
 
@@ -465,6 +466,99 @@ def obtain(system, params, configured_dir=None, reuse=True, validate=False, reva
         write_private(path, json.dumps(entry))
         handed_over = send_secrets(key, system, secrets) if cleanup_enabled() else None
     return _public(opened), True, handed_over
+
+
+def replace_session(system, params, stale_token, configured_dir=None, opener=None, clock=time.time):
+    """A new session in place of `stale_token`, which the server refused: (result, relogged).
+
+    Under the key's lock: if the cached session is still `stale_token`, log in again (the old
+    one retired, so that the cleanup ends it if it is still alive) and relogged is True; if
+    another worker already replaced it, its session is returned and relogged is False. However
+    many workers see the refusal at once, one login is made.
+    """
+    opener = opener or SYSTEMS[system].open_session
+    secrets = secret_values(system, params)
+    directory = run_dir(configured_dir)
+    key = entry_key(system, params, run_salt(directory))
+    path = os.path.join(directory, key + '.json')
+    with FileLock(os.path.join(directory, key + '.lock'), _lock_timeout(params)):
+        entry = _load(path)
+        if entry:
+            result = restore_secrets(entry['result'], secrets)
+            if result.get('token') != stale_token:
+                return _public(result), False
+        retired = (list(entry.get('retired') or []) + [entry['handle']]) if entry else []
+        opened = _store(system, params, key, path, opener(params), retired, clock())
+    return _public(opened), True
+
+
+def _lock_timeout(params):
+    return 4 * float(params.get('timeout') or 30) + 30
+
+
+def _store(system, params, key, path, opened, retired, now):
+    secrets = secret_values(system, params)
+    entry = {'format': _FORMAT, 'system': system, 'options': public_options(system, params),
+             'result': strip_secrets(_public(opened), secrets),
+             'handle': strip_secrets(opened.get('handle') or {}, secrets),
+             'retired': retired, 'opened_at': now, 'checked_at': now}
+    write_private(path, json.dumps(entry))
+    if cleanup_enabled():
+        send_secrets(key, system, secrets)
+    return opened
+
+
+def _record_path(system, params, handle, configured_dir):
+    directory = run_dir(configured_dir)
+    secrets = secret_values(system, params)
+    material = json.dumps([system, normal_url(params.get('url')), strip_secrets(handle or {}, secrets)],
+                          sort_keys=True, default=str)
+    name = 'mod-' + hmac.new(run_salt(directory), material.encode('utf-8'), hashlib.sha256).hexdigest()
+    return directory, name
+
+
+def record_opened(system, params, handle, configured_dir=None):
+    """Record a session a module opened in this run, so that the cleanup callback ends it if no
+    task does (end_play, Ctrl-C, a failed play). False (nothing recorded) without the callback."""
+    if not cleanup_enabled():
+        return False
+    directory, name = _record_path(system, params, handle, configured_dir)
+    secrets = secret_values(system, params)
+    entry = {'format': _FORMAT, 'system': system, 'options': public_options(system, params), 'result': None,
+             'handle': strip_secrets(handle or {}, secrets), 'retired': [], 'opened_at': time.time()}
+    write_private(os.path.join(directory, name + '.json'), json.dumps(entry))
+    send_secrets(name, system, secrets)
+    return True
+
+
+def forget(system, params, handle, configured_dir=None):
+    """A task ended the session record_opened recorded: the cleanup leaves it alone. True if it was on record."""
+    if not cleanup_enabled():
+        return False
+    directory, name = _record_path(system, params, handle, configured_dir)
+    try:
+        os.unlink(os.path.join(directory, name + '.json'))
+    except FileNotFoundError:
+        return False
+    return True
+
+
+_WARNED = set()
+
+
+def warn_once(name):
+    """True the first time `name` is asked in this run, whatever the fork: show a warning once per run."""
+    digest = hashlib.sha256(name.encode('utf-8')).hexdigest()
+    try:
+        path = os.path.join(run_dir(None), 'warned-' + digest)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600))
+    except FileExistsError:
+        return False
+    except (OSError, CacheError):  # no usable run directory: once per process
+        if digest in _WARNED:
+            return False
+    _WARNED.add(digest)
+    return True
 
 
 def _public(opened):

@@ -340,3 +340,77 @@ def test_the_bluecat_check_tells_a_dead_session(requests_mock):
     assert tc.SYSTEMS['bluecat'].session_alive(BLUECAT, {}, handle) is True
     assert tc.SYSTEMS['bluecat'].session_alive(BLUECAT, {}, handle) is False
     assert requests_mock.request_history[0].headers['Authorization'] == 'Basic YXBpOnRvay0x'
+
+
+# ----------------------------------------------------------------------------------------
+# What the request and session modules use: replace_session, record_opened/forget, warn_once
+# ----------------------------------------------------------------------------------------
+def _replace_worker(cache, counter, stale, barrier, results):
+    barrier.wait(timeout=30)
+    result, relogged = tc.replace_session('itsmng', ITSM, stale, configured_dir=cache, opener=_slow_open(counter))
+    results.put((result['token'], relogged))
+
+
+def test_replace_session_logs_in_once_however_many_workers_saw_the_refusal(tmp_path):
+    cache, counter = str(tmp_path / 'cache'), str(tmp_path / 'logins')
+    stale = tc.obtain('itsmng', ITSM, configured_dir=cache, opener=fake_open(token='old'))[0]['token']
+    barrier, results = FORK.Barrier(8), FORK.Queue()
+    procs = [FORK.Process(target=_replace_worker, args=(cache, counter, stale, barrier, results)) for _i in range(8)]
+    for proc in procs:
+        proc.start()
+    answers = [results.get(timeout=60) for _proc in procs]
+    for proc in procs:
+        proc.join(timeout=30)
+    with open(counter) as handle:
+        assert len(handle.readlines()) == 1
+    tokens = set(token for token, _relogged in answers)
+    assert len(tokens) == 1 and stale not in tokens
+    assert sorted(relogged for _token, relogged in answers) == [False] * 7 + [True]
+    # the next lookup gets the new session, and the old one is kept for the cleanup to end
+    again, opened, _handed = tc.obtain('itsmng', ITSM, configured_dir=cache, opener=fake_open(), revalidate_after=1e9)
+    assert not opened and again['token'] in tokens
+    entry = json.load(open(next(p for p in all_files(cache) if p.endswith('.json'))))
+    assert [h['session_token'] for h in entry['retired']] == [stale]
+
+
+def test_replace_session_without_a_cached_session_logs_in(tmp_path):
+    opener = fake_open()
+    result, relogged = tc.replace_session('itsmng', ITSM, 'gone', configured_dir=str(tmp_path), opener=opener)
+    assert relogged and result['token'] == 'sess-1-1' and len(opener.calls) == 1
+
+
+def test_a_recorded_session_is_ended_by_the_cleanup_unless_forgotten(tmp_path):
+    cache = str(tmp_path)
+    assert tc.record_opened('itsmng', ITSM, {'session_token': 'mod-1'}, configured_dir=cache) is False  # no callback
+    assert not [p for p in all_files(cache) if p.endswith('.json')]
+    reader = tc.ChannelReader(tc.open_channel())
+    assert tc.cleanup_enabled()
+    assert tc.record_opened('itsmng', ITSM, {'session_token': 'mod-1'}, configured_dir=cache) is True
+    assert tc.record_opened('itsmng', ITSM, {'session_token': 'mod-2'}, configured_dir=cache) is True
+    assert tc.forget('itsmng', ITSM, {'session_token': 'mod-2'}, configured_dir=cache) is True
+    assert tc.forget('itsmng', ITSM, {'session_token': 'mod-2'}, configured_dir=cache) is False
+    for path in all_files(cache):
+        assert APP_TOKEN not in path and (os.path.isdir(path) or APP_TOKEN not in open(path).read())
+    closed = []
+    ended, warnings = tc.close_run(tc.run_dir(cache, create=False), reader.drain(), environ={},
+                                   closer=lambda params, handle: closed.append((params['app_token'], handle)) or True)
+    assert closed == [(APP_TOKEN, {'session_token': 'mod-1'})] and ended == {'ITSM-NG': 1} and warnings == []
+
+
+def _warn_worker(cache, results):
+    os.environ[tc.ENV_CACHE_DIR] = cache
+    results.put(tc.warn_once('no cleanup'))
+
+
+def test_warn_once_is_true_once_per_run_across_forks(tmp_path, monkeypatch):
+    cache = str(tmp_path)
+    monkeypatch.setenv(tc.ENV_CACHE_DIR, cache)
+    results = FORK.Queue()
+    procs = [FORK.Process(target=_warn_worker, args=(cache, results)) for _i in range(5)]
+    for proc in procs:
+        proc.start()
+    answers = [results.get(timeout=30) for _proc in procs]
+    for proc in procs:
+        proc.join(timeout=30)
+    assert sorted(answers) == [False] * 4 + [True]
+    assert tc.warn_once('no cleanup') is False and tc.warn_once('another warning') is True
