@@ -36,7 +36,6 @@ except ImportError as exc:  # pragma: no cover - depends on the controller
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 MASK = '********'
-SECRET_PARAM_MASK = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,53 +324,3 @@ def decode_json(client, response, what):
                            % (client.system, safe_url(response.url or client.base_url), kind,
                               response.status_code, ctype.split(';')[0], what),
                            status=response.status_code)
-
-
-# --------------------------------------------------------------------------------------------
-# Module glue
-# --------------------------------------------------------------------------------------------
-def exit_revealing(module, reveal=(), **result):
-    """exit_json that returns the short-lived tokens in ``reveal`` usable.
-
-    Ansible masks, in a module result, every value equal to a no_log parameter. A session
-    token passed in to be reused would come back as ********. We take exactly those tokens
-    out of the mask list, and echo the invocation with every no_log option still hidden.
-    """
-    if module.no_log:
-        module.exit_json(**result)
-    args = {}
-    for name, value in module.params.items():
-        spec = module.argument_spec.get(name, {})
-        args[name] = SECRET_PARAM_MASK if spec.get('no_log') and value is not None else value
-    for value in reveal:
-        if value:
-            module.no_log_values.discard(value)
-    module.exit_json(invocation={'module_args': args}, **result)
-
-
-def fail_from(module, error, **extra):
-    """fail_json from an ApiError, with the message already redacted."""
-    result = error.as_result()
-    result.update(extra)
-    module.fail_json(**result)
-
-
-def run_module(module, make_client, action, reveal_params=()):
-    """The life of a module run: build the client, act, exit.
-
-    action(module, client) returns the result dict. ApiError becomes fail_json with its one
-    sentence; the client's warnings (e.g. TLS verification off) are shown either way. The
-    values of reveal_params (short-lived tokens the module hands back) are returned unmasked.
-    """
-    client = None
-    try:
-        client = make_client(module)
-        result = action(module, client)
-    except ApiError as exc:
-        for warning in getattr(client, 'warnings', ()):
-            module.warn(warning)
-        fail_from(module, exc)
-        return
-    for warning in client.warnings:
-        module.warn(warning)
-    exit_revealing(module, reveal=[module.params.get(name) for name in reveal_params], **result)

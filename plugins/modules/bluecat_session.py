@@ -36,7 +36,11 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: O(state=present) logs in even in check mode; O(state=absent) only reports.
+    details:
+      - O(state=present) logs in even in check mode, so that later tasks can read the server.
+      - O(state=absent) logs out in check mode too, because in a check run that session was opened by the
+        check run itself: a C(--check) run leaves no session open on the server. It reports C(changed) as a
+        real run would.
   diff_mode:
     support: none
   platform:
@@ -102,7 +106,6 @@ EXAMPLES = r'''
     session_id: "{{ bam.session_id }}"
     api_token: "{{ bam.api_token }}"
   delegate_to: localhost
-  check_mode: false
 '''
 
 RETURN = r'''
@@ -139,7 +142,7 @@ username:
 session:
   description:
     - The C(UserSession) as the server returned it, without C(apiToken) and C(basicAuthenticationCredentials).
-    - With O(state=absent), the logged-out session, or empty when it was already gone or in check mode.
+    - With O(state=absent), the logged-out session, or empty when it was already gone.
   returned: always
   type: dict
   sample: {"id": 62, "type": "UserSession", "state": "LOGGED_IN", "readOnly": false,
@@ -147,13 +150,20 @@ session:
            "apiTokenExpirationDateTime": "2023-01-21T21:40:48Z", "user": {"id": 100893, "type": "User", "name": "api"}}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
 from ansible_collections.apiauth.sessions.plugins.module_utils.bluecat import (
-    Bluecat,
-    SESSION_FIELDS, SYSTEM, BluecatClient, about_to_expire, seconds_left,
+    SESSION_FIELDS, SYSTEM, Bluecat, BluecatClient, about_to_expire, seconds_left,
 )
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, exit_revealing, fail_from
+
+ARGUMENT_SPEC = Bluecat.argument_spec(
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    session_id=dict(type='int'),
+    api_token=dict(type='str', no_log=True),
+    min_validity=dict(type='int', default=60),
+)
+REVEAL = ('api_token',)
+SESSIONS = Bluecat  # the system whose sessions tracked() names
 
 
 def public(session):
@@ -164,26 +174,53 @@ def public(session):
     return out
 
 
-def present(module, client):
-    p = module.params
+def check_input(p):
+    """Half a session can be neither used nor ended: refused before any request."""
+    if p['api_token'] and p['session_id'] is None:
+        raise ApiError(SYSTEM, 'a session given without its id: api_token needs session_id too (both from the '
+                               'result of an earlier bluecat_session task), or give neither to log in.')
+    if p['session_id'] is not None and not p['api_token']:
+        raise ApiError(SYSTEM, 'session_id %s was given without its api_token; give both (from the result of an '
+                               'earlier bluecat_session task), or neither to log in.' % p['session_id'])
+    if p['min_validity'] < 0:
+        raise ApiError(SYSTEM, 'min_validity must be zero or a positive number of seconds.')
+    if p['state'] == 'absent' and p['session_id'] is None:
+        raise ApiError(SYSTEM, 'state=absent needs session_id and api_token (from an earlier bluecat_session '
+                               'task) to know which session to end.')
+
+
+def run(params, check_mode=False, diff=False, warn=ignore):
+    check_input(params)
+    client = BluecatClient(params)
+    with reporting(client, warn):
+        if params['state'] == 'present':
+            return present(params, client, warn)
+        return absent(params, client)
+
+
+def reusable(p, client, warn):
+    """The session given, if it is still valid for min_validity seconds; else why it is not."""
+    client.use_session(p['session_id'], p['api_token'])
+    current = client.current()
+    if current is None:
+        return None, 'is no longer valid'
+    if current.get('id') is not None and str(current.get('id')) != str(p['session_id']):
+        warn('%s: api_token belongs to session %s, not to session_id %s; logging in again.'
+             % (SYSTEM, current.get('id'), p['session_id']))
+        return None, 'is not the session its api_token belongs to'
+    if about_to_expire(client.expires_at, p['min_validity']):
+        return None, 'has less than min_validity=%s seconds left' % p['min_validity']
+    return current, None
+
+
+def present(p, client, warn):
     session = None
     if p['session_id'] is not None:
-        client.use_session(p['session_id'], p['api_token'])
-        current = client.current()
-        if current is None:
-            why = 'is no longer valid'
-        elif current.get('id') is not None and str(current.get('id')) != str(p['session_id']):
-            why = 'is not the session its api_token belongs to'
-            module.warn('%s: api_token belongs to session %s, not to session_id %s; logging in again.'
-                        % (SYSTEM, current.get('id'), p['session_id']))
-        elif about_to_expire(client.expires_at, p['min_validity']):
-            why = 'has less than min_validity=%s seconds left' % p['min_validity']
-        else:
-            session = current
+        session, why = reusable(p, client, warn)
         if session is None and not (client.username and client.password):
-            raise client.http.error('%s: session %s %s and no password was given to log in again; set username '
+            raise client.http.error('session %s %s and no password was given to log in again; set username '
                                     'and password (or BLUECAT_USERNAME and BLUECAT_PASSWORD).'
-                                    % (SYSTEM, p['session_id'], why))
+                                    % (p['session_id'], why))
     changed = session is None
     if changed:
         client.expires_at = None
@@ -195,51 +232,25 @@ def present(module, client):
                 expires_in=None if left is None else int(left), session=public(session))
 
 
-def absent(module, client):
-    p = module.params
-    if p['session_id'] is None:
-        raise client.http.error('%s: state=absent needs session_id and api_token (from an earlier bluecat_session '
-                                'task) to know which session to end.' % SYSTEM)
+def absent(p, client):
+    # Also in check mode: the session a check run opened must not outlive it.
     client.use_session(p['session_id'], p['api_token'])
-    if module.check_mode:
-        current = client.current()
-        if current is not None and str(current.get('id', p['session_id'])) != str(p['session_id']):
-            raise client.http.error('%s: api_token belongs to session %s, not to session_id %s; give the pair '
-                                    'returned by the same bluecat_session task.'
-                                    % (SYSTEM, current.get('id'), p['session_id']))
-        return dict(changed=current is not None, session_id=p['session_id'], session={})
     ended = client.logout()
     return dict(changed=ended is not None, session_id=p['session_id'], session=public(ended or {}))
 
 
+def tracked(params, result):
+    """What this run changed on the server, for the run's session cleanup: (opened, ended) handles."""
+    if params['state'] == 'absent':
+        return None, {'session_id': params['session_id'], 'api_token': params['api_token']}
+    if not result.get('changed'):
+        return None, None
+    return {'session_id': result['session_id'], 'username': result['username'], 'api_token': result['api_token'],
+            'basic': result['headers']['Authorization'].split(' ', 1)[1]}, None
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=Bluecat.argument_spec(
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            session_id=dict(type='int'),
-            api_token=dict(type='str', no_log=True),
-            min_validity=dict(type='int', default=60),
-        ),
-        supports_check_mode=True,
-    )
-    p = module.params
-    # Checked before any request: half a session cannot be used or ended.
-    if p['api_token'] and p['session_id'] is None:
-        module.fail_json(msg='%s: a session given without its id: api_token needs session_id too (both from the '
-                             'result of an earlier bluecat_session task), or give neither to log in.' % SYSTEM)
-    if p['session_id'] is not None and not p['api_token']:
-        module.fail_json(msg='%s: session_id %s was given without its api_token; give both (from the result of an '
-                             'earlier bluecat_session task), or neither to log in.' % (SYSTEM, p['session_id']))
-    if p['min_validity'] < 0:
-        module.fail_json(msg='%s: min_validity must be zero or a positive number of seconds.' % SYSTEM)
-    try:
-        client = BluecatClient(p)
-        result = present(module, client) if p['state'] == 'present' else absent(module, client)
-        for warning in client.warnings:
-            module.warn(warning)
-    except ApiError as exc:
-        fail_from(module, exc)
-    exit_revealing(module, reveal=[result.get('api_token')], **result)
+    module_main(ARGUMENT_SPEC, run, reveal=REVEAL)
 
 
 if __name__ == '__main__':

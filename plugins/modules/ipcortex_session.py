@@ -30,8 +30,10 @@ attributes:
     support: full
     description:
       - O(state=present) logs in even in check mode, so that later tasks can read the server and
-        predict their own changes; end that session with O(state=absent) and C(check_mode=false).
-      - O(state=absent) in check mode only reports whether it would end a live session.
+        predict their own changes.
+      - O(state=absent) logs out in check mode too, because in a check run that session was opened by the
+        check run itself: a C(--check) run leaves no session open on the server. It reports C(changed) as a
+        real run would.
   diff_mode:
     support: none
     description:
@@ -87,7 +89,6 @@ EXAMPLES = r'''
     url: https://pbx.example.com
     state: absent
     session: "{{ ipc.session }}"
-  check_mode: false
   delegate_to: localhost
 
 - name: Check an Auth Key sent as a header (IPCortex 6.3.10+)
@@ -127,71 +128,73 @@ reused:
   type: bool
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, exit_revealing, fail_from
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
 from ansible_collections.apiauth.sessions.plugins.module_utils.ipcortex import (
-    Ipcortex,
-    SYSTEM, IpcortexClient, auth_mode, cookie_headers, no_credentials_error, public_user,
+    SYSTEM, Ipcortex, IpcortexClient, auth_mode, cookie_headers, no_credentials_error, public_user,
 )
 
+ARGUMENT_SPEC = Ipcortex.argument_spec(
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    session=dict(type='str', no_log=True),
+)
+REVEAL = ('session',)
+SESSIONS = Ipcortex  # the system whose sessions tracked() names
 
-def present(module, client, mode):
-    params = module.params
+
+def check_input(params):
+    """The authentication mode; every input error is raised before the first request."""
+    mode = auth_mode(params)
+    if params['state'] == 'absent' and not params['session']:
+        raise ApiError(SYSTEM, 'state=absent needs session (the Red60urne value returned by state=present); '
+                               'an api_key is stateless and has nothing to log out.')
+    if params['state'] == 'present' and mode is None and not params['session']:
+        raise no_credentials_error()
+    if mode == 'key' and params['state'] == 'present' and params['session']:
+        raise ApiError(SYSTEM, 'session and api_key do not go together: an Auth Key is stateless; leave '
+                               'session out (or log in with username/password).')
+    return mode
+
+
+def run(params, check_mode=False, diff=False, warn=ignore):
+    mode = check_input(params)
+    client = IpcortexClient(params)
+    with reporting(client, warn):
+        if params['state'] == 'absent':
+            # Also in check mode: the session a check run opened must not outlive it.
+            return dict(changed=client.logout(params['session']))
+        if mode == 'key':
+            # Nothing is opened; the key itself is never returned.
+            return dict(changed=False, user=public_user(client.validate_key().get('user')))
+        return present(params, client, mode)
+
+
+def present(params, client, mode):
     given = params['session']
-    if mode == 'key':
-        if given:
-            raise ApiError(SYSTEM, '%s: session and api_key do not go together: an Auth Key is stateless; leave '
-                                   'session out (or log in with username/password).' % SYSTEM)
-        answer = client.validate_key()
-        # Nothing was opened; the key itself is never returned.
-        module.exit_json(changed=False, user=public_user(answer.get('user')))
     if given:
         answer = client.check_session(given)
         owner = public_user((answer or {}).get('user'))
         if answer and (not params['username'] or owner.get('login') in (None, params['username'])):
-            exit_revealing(module, reveal=[given], changed=False, reused=True, session=given,
-                           user=owner, headers=cookie_headers(given))
+            return dict(changed=False, reused=True, session=given, user=owner, headers=cookie_headers(given))
         if mode is None:
-            raise ApiError(SYSTEM, '%s: the session given is no longer live at %s (logged out or expired) and no '
-                                   'username/password was given to log in again.' % (SYSTEM, client.where))
+            raise ApiError(SYSTEM, 'the session given is no longer live at %s (logged out or expired) and no '
+                                   'username/password was given to log in again.' % client.where)
     session, answer = client.login()
-    exit_revealing(module, reveal=[session], changed=True, reused=False, session=session,
-                   user=public_user(answer.get('user')), headers=cookie_headers(session))
+    return dict(changed=True, reused=False, session=session, user=public_user(answer.get('user')),
+                headers=cookie_headers(session))
 
 
-def absent(module, client):
-    session = module.params['session']
-    if module.check_mode:
-        module.exit_json(changed=client.check_session(session) is not None)
-    module.exit_json(changed=client.logout(session))
+def tracked(params, result):
+    """What this run changed on the server, for the run's session cleanup: (opened, ended) handles."""
+    if params['state'] == 'absent':
+        return None, {'session': params['session']}
+    if not result.get('changed'):
+        return None, None
+    return {'session': result['session']}, None
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=Ipcortex.argument_spec(
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            session=dict(type='str', no_log=True),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    try:
-        # Every input error is raised before the first request.
-        mode = auth_mode(params)
-        if params['state'] == 'absent' and not params['session']:
-            raise ApiError(SYSTEM, '%s: state=absent needs session (the Red60urne value returned by state=present); '
-                                   'an api_key is stateless and has nothing to log out.' % SYSTEM)
-        if params['state'] == 'present' and mode is None and not params['session']:
-            raise no_credentials_error()
-        client = IpcortexClient(params)
-        for warning in client.http.warnings:
-            module.warn(warning)
-        if params['state'] == 'present':
-            present(module, client, mode)
-        absent(module, client)
-    except ApiError as error:
-        fail_from(module, error)
+    module_main(ARGUMENT_SPEC, run, reveal=REVEAL)
 
 
 if __name__ == '__main__':

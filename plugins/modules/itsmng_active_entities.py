@@ -91,13 +91,14 @@ relogged_in:
   type: bool
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, run_module
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    Itsmng,
-    SESSION_SPEC, SYSTEM, client_from_module, describe, find_entity, relogin_result,
+    SESSION_SPEC, SYSTEM, Itsmng, ItsmngClient, describe, find_entity, relogin_result,
 )
+
+ARGUMENT_SPEC = Itsmng.argument_spec(entity=dict(type='str', required=True), recursive=dict(type='bool', default=False),
+                                     **SESSION_SPEC)
 
 
 def descendants(entities, root_id):
@@ -107,42 +108,52 @@ def descendants(entities, root_id):
     return sorted([root_id] + [i for i, name in by_id.items() if name.startswith(prefix)])
 
 
-def act(module, client):
-    wanted = module.params['entity'].strip() if module.params['entity'] else ''
-    if not wanted:
-        raise ApiError(SYSTEM, 'ITSM-NG: entity must not be empty; give an id, a name, a path or "all".')
-    entities = client.my_entities(recursive=True)
-    before = client.active_entities()
-    all_ids = sorted(e['id'] for e in entities)
+def target_of(entities, wanted, recursive, before):
+    """(target, recursive, expected ids, changed) for the entity asked for."""
     if wanted.lower() == 'all':
-        target, recursive, expected = 'all', False, all_ids
-        changed = before['ids'] != all_ids
-    else:
-        target = find_entity(entities, wanted)
-        if target is None:
-            raise ApiError(SYSTEM, 'ITSM-NG: entity "%s" is not one of the entities of the active profile: %s.'
-                           % (wanted, describe(entities)))
-        recursive = module.params['recursive']
-        expected = descendants(entities, target['id']) if recursive else [target['id']]
-        changed = not (before['id'] == target['id'] and before['recursive'] == recursive
-                       and before['ids'] == expected)
-    after_ids = expected
-    if changed and not module.check_mode:
-        client.change_entities(None if target == 'all' else target['id'], recursive)
-        after_ids = client.active_entities()['ids']
-    result = dict(changed=changed, entity=target, recursive=recursive, active_entities=after_ids,
-                  previous=before, **relogin_result(client))
-    if module._diff:
+        all_ids = sorted(e['id'] for e in entities)
+        return 'all', False, all_ids, before['ids'] != all_ids
+    target = find_entity(entities, wanted)
+    if target is None:
+        raise ApiError(SYSTEM, 'entity "%s" is not one of the entities of the active profile: %s.'
+                       % (wanted, describe(entities)))
+    expected = descendants(entities, target['id']) if recursive else [target['id']]
+    changed = not (before['id'] == target['id'] and before['recursive'] == recursive and before['ids'] == expected)
+    return target, recursive, expected, changed
+
+
+def run(params, check_mode=False, diff=False, warn=ignore):
+    wanted = params['entity'].strip() if params['entity'] else ''
+    if not wanted:
+        raise ApiError(SYSTEM, 'entity must not be empty; give an id, a name, a path or "all".')
+    client = ItsmngClient(params, session_token=params['session_token'])
+    with reporting(client, warn):
+        entities = client.my_entities(recursive=True)
+        before = client.active_entities()
+        target, recursive, after_ids, changed = target_of(entities, wanted, params['recursive'], before)
+        if changed and not check_mode:
+            client.change_entities(None if target == 'all' else target['id'], recursive)
+            after_ids = client.active_entities()['ids']
+        result = dict(changed=changed, entity=target, recursive=recursive, active_entities=after_ids,
+                      previous=before, **relogin_result(client))
+    if diff:
         result['diff'] = {'before': {'active_entities': before['ids'], 'recursive': before['recursive']},
                           'after': {'active_entities': after_ids, 'recursive': recursive}}
     return result
 
 
+SESSIONS = Itsmng  # the system whose sessions tracked() names
+
+
+def tracked(params, result):
+    """What this run changed on the server, for the run's session cleanup: (opened, ended) handles."""
+    if result.get('relogged_in'):
+        return {'session_token': result['session_token']}, None
+    return None, None
+
+
 def main():
-    spec = Itsmng.argument_spec(entity=dict(type='str', required=True), recursive=dict(type='bool', default=False))
-    spec.update(SESSION_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_module(module, client_from_module, act)
+    module_main(ARGUMENT_SPEC, run)
 
 
 if __name__ == '__main__':

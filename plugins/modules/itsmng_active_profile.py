@@ -76,44 +76,53 @@ relogged_in:
   type: bool
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, run_module
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    Itsmng,
-    SESSION_SPEC, SYSTEM, client_from_module, describe, find_profile, relogin_result,
+    SESSION_SPEC, SYSTEM, Itsmng, ItsmngClient, describe, find_profile, relogin_result,
 )
+
+ARGUMENT_SPEC = Itsmng.argument_spec(profile=dict(type='str', required=True), **SESSION_SPEC)
 
 
 def short(profile):
     return {'id': int(profile.get('id')), 'name': profile.get('name')}
 
 
-def act(module, client):
-    wanted = (module.params['profile'] or '').strip()
+def run(params, check_mode=False, diff=False, warn=ignore):
+    wanted = (params['profile'] or '').strip()
     if not wanted:
-        raise ApiError(SYSTEM, 'ITSM-NG: profile must not be empty; give a profile id or name.')
-    profiles = client.my_profiles()
-    target = find_profile(profiles, wanted)
-    if target is None:
-        raise ApiError(SYSTEM, 'ITSM-NG: the user has no profile "%s"; their profiles are: %s.'
-                       % (wanted, describe(profiles)))
-    before = short(client.active_profile())
-    after = short(target)
-    changed = before['id'] != after['id']
-    if changed and not module.check_mode:
-        client.change_profile(after['id'])
-    result = dict(changed=changed, profile=after, previous_profile=before, **relogin_result(client))
-    if module._diff:
+        raise ApiError(SYSTEM, 'profile must not be empty; give a profile id or name.')
+    client = ItsmngClient(params, session_token=params['session_token'])
+    with reporting(client, warn):
+        profiles = client.my_profiles()
+        target = find_profile(profiles, wanted)
+        if target is None:
+            raise ApiError(SYSTEM, 'the user has no profile "%s"; their profiles are: %s.'
+                           % (wanted, describe(profiles)))
+        before = short(client.active_profile())
+        after = short(target)
+        changed = before['id'] != after['id']
+        if changed and not check_mode:
+            client.change_profile(after['id'])
+        result = dict(changed=changed, profile=after, previous_profile=before, **relogin_result(client))
+    if diff:
         result['diff'] = {'before': {'profile': before}, 'after': {'profile': after}}
     return result
 
 
+SESSIONS = Itsmng  # the system whose sessions tracked() names
+
+
+def tracked(params, result):
+    """What this run changed on the server, for the run's session cleanup: (opened, ended) handles."""
+    if result.get('relogged_in'):
+        return {'session_token': result['session_token']}, None
+    return None, None
+
+
 def main():
-    spec = Itsmng.argument_spec(profile=dict(type='str', required=True))
-    spec.update(SESSION_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_module(module, client_from_module, act)
+    module_main(ARGUMENT_SPEC, run)
 
 
 if __name__ == '__main__':

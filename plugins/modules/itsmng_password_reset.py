@@ -71,35 +71,39 @@ message:
   sample: An email has been sent to your email address. The email contains information for reset your password.
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
+from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import SYSTEM, Itsmng, ItsmngClient
 
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, run_module
-from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import SYSTEM, ItsmngClient, Itsmng
+ARGUMENT_SPEC = Itsmng.argument_spec(
+    email=dict(type='str', required=True),
+    password_forget_token=dict(type='str', no_log=True),
+    new_password=dict(type='str', no_log=True),
+)
+CONSTRAINTS = dict(required_together=[('password_forget_token', 'new_password')])
 
 
-def act(module, client):
-    p = module.params
-    email = (p['email'] or '').strip()
-    if '@' not in email:
-        raise ApiError(SYSTEM, 'ITSM-NG: email must be the email address of the user; got "%s".' % email[:200])
-    completing = bool(p['password_forget_token'])
-    if module.check_mode:
-        return dict(changed=False, completed=completing)
-    message = client.lost_password(email, p['password_forget_token'], p['new_password'])
+def check_email(value):
+    """The address, stripped; refused before any request when it cannot be one."""
+    email = (value or '').strip()
+    if '@' not in email or any(c in email for c in '\r\n\0'):
+        raise ApiError(SYSTEM, 'email must be the email address of the user (one line, with an @).')
+    return email
+
+
+def run(params, check_mode=False, diff=False, warn=ignore):
+    email = check_email(params['email'])
+    completing = bool(params['password_forget_token'])
+    client = ItsmngClient(params)
+    with reporting(client, warn):
+        if check_mode:
+            return dict(changed=False, completed=completing)
+        message = client.lost_password(email, params['password_forget_token'], params['new_password'])
     return dict(changed=True, completed=completing, message=message)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=Itsmng.argument_spec(
-            email=dict(type='str', required=True),
-            password_forget_token=dict(type='str', no_log=True),
-            new_password=dict(type='str', no_log=True),
-        ),
-        required_together=[('password_forget_token', 'new_password')],
-        supports_check_mode=True,
-    )
-    run_module(module, lambda m: ItsmngClient(m.params), act)
+    module_main(ARGUMENT_SPEC, run, **CONSTRAINTS)
 
 
 if __name__ == '__main__':

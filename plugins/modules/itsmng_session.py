@@ -44,7 +44,10 @@ attributes:
     support: full
     details:
       - O(state=present) logs in even in check mode, so that later tasks can read the server and
-        predict their own change; O(state=absent) only reports whether it would end a live session.
+        predict their own change.
+      - O(state=absent) ends the session in check mode too, because in a check run that session was
+        opened by the check run itself: a C(--check) run leaves no session open on the server. It
+        reports C(changed) as a real run would.
   diff_mode:
     support: none
 author:
@@ -100,21 +103,29 @@ session:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
+from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import Itsmng, ItsmngClient, session_result
 
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, run_module
-from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    Itsmng,
-    client_from_module, session_result,
+ARGUMENT_SPEC = Itsmng.argument_spec(
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    session_token=dict(type='str', no_log=True),
+    get_full_session=dict(type='bool', default=False),
 )
+CONSTRAINTS = dict(required_if=[('state', 'absent', ['session_token'])])
+REVEAL = ('session_token',)
 
 
-def act(module, client):
-    return present(module, client) if module.params['state'] == 'present' else absent(module, client)
+def run(params, check_mode=False, diff=False, warn=ignore):
+    client = ItsmngClient(params, session_token=params['session_token'])
+    with reporting(client, warn):
+        if params['state'] == 'present':
+            return present(client, params['get_full_session'])
+        # Also in check mode: the session a check run opened must not outlive it.
+        return dict(changed=client.kill())
 
 
-def present(module, client):
-    full = module.params['get_full_session']
+def present(client, full):
     if client.session_token:
         if client.alive():
             result = dict(changed=False, reused=True, **session_result(client))
@@ -122,9 +133,9 @@ def present(module, client):
                 result['session'] = client.full_session()
             return result
         if not client.has_credentials():
-            raise ApiError('ITSM-NG', 'ITSM-NG: the session_token given is expired or was ended, and no '
-                                      'credentials were given to open a new one; give user_token or '
-                                      'username and password.', code='ERROR_SESSION_TOKEN_INVALID')
+            raise ApiError(Itsmng.SYSTEM, 'the session_token given is expired or was ended, and no credentials '
+                                          'were given to open a new one; give user_token or username and password.',
+                           code='ERROR_SESSION_TOKEN_INVALID')
     # A login happens in check mode too: it is what lets later tasks predict their change.
     data = client.login(full_session=full)
     result = dict(changed=True, reused=False, **session_result(client))
@@ -133,23 +144,20 @@ def present(module, client):
     return result
 
 
-def absent(module, client):
-    if module.check_mode:
-        return dict(changed=client.alive())
-    return dict(changed=client.kill())
+SESSIONS = Itsmng  # the system whose sessions tracked() names
+
+
+def tracked(params, result):
+    """What this run changed on the server, for the run's session cleanup: (opened, ended) handles."""
+    if params['state'] == 'absent':
+        return None, {'session_token': params['session_token']}
+    if result.get('reused'):
+        return None, None
+    return {'session_token': result['session_token']}, None
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=Itsmng.argument_spec(
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            session_token=dict(type='str', no_log=True),
-            get_full_session=dict(type='bool', default=False),
-        ),
-        required_if=[('state', 'absent', ['session_token'])],
-        supports_check_mode=True,
-    )
-    run_module(module, client_from_module, act, reveal_params=['session_token'])
+    module_main(ARGUMENT_SPEC, run, reveal=REVEAL, **CONSTRAINTS)
 
 
 if __name__ == '__main__':

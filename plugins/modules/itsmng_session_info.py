@@ -89,36 +89,43 @@ relogged_in:
   type: bool
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import run_module
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    Itsmng,
-    SESSION_SPEC, client_from_module, relogin_result,
+    SESSION_SPEC, Itsmng, ItsmngClient, relogin_result,
 )
 
+ARGUMENT_SPEC = Itsmng.argument_spec(full_session=dict(type='bool', default=False), **SESSION_SPEC)
 
-def act(module, client):
-    profiles = client.my_profiles()
-    active = client.active_profile()
-    result = dict(
-        changed=False,
-        profiles=profiles,
-        active_profile={'id': active.get('id'), 'name': active.get('name'), 'interface': active.get('interface')},
-        entities=client.my_entities(recursive=True),
-        active_entities=client.active_entities(),
-    )
-    if module.params['full_session']:
-        result['session'] = client.full_session()
-    result.update(relogin_result(client))
+
+def run(params, check_mode=False, diff=False, warn=ignore):
+    client = ItsmngClient(params, session_token=params['session_token'])
+    with reporting(client, warn):
+        active = client.active_profile()
+        result = dict(
+            changed=False,
+            profiles=client.my_profiles(),
+            active_profile={'id': active.get('id'), 'name': active.get('name'), 'interface': active.get('interface')},
+            entities=client.my_entities(recursive=True),
+            active_entities=client.active_entities(),
+        )
+        if params['full_session']:
+            result['session'] = client.full_session()
+        result.update(relogin_result(client))
     return result
 
 
+SESSIONS = Itsmng  # the system whose sessions tracked() names
+
+
+def tracked(params, result):
+    """What this run changed on the server, for the run's session cleanup: (opened, ended) handles."""
+    if result.get('relogged_in'):
+        return {'session_token': result['session_token']}, None
+    return None, None
+
+
 def main():
-    spec = Itsmng.argument_spec(full_session=dict(type='bool', default=False))
-    spec.update(SESSION_SPEC)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    run_module(module, client_from_module, act)
+    module_main(ARGUMENT_SPEC, run)
 
 
 if __name__ == '__main__':

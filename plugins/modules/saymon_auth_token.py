@@ -149,13 +149,18 @@ msg:
   sample: Created a new API token for user automation (5e21b752308c3c66d64e072c).
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
-    ApiError, exit_revealing, fail_from)
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
 from ansible_collections.apiauth.sessions.plugins.module_utils.saymon import (
-    SYSTEM, TOKEN_PARAM, SaymonClient, Saymon)
+    SYSTEM, TOKEN_PARAM, Saymon, SaymonClient, token_fingerprint,
+)
 
+ARGUMENT_SPEC = Saymon.argument_spec(
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    auth_token=dict(type='str', no_log=True),
+)
+REVEAL = ('auth_token',)
+SESSIONS = Saymon  # the system whose tokens tracked() names
 _HIDDEN = object()
 
 
@@ -166,9 +171,9 @@ def owner_check(client, owner):
     else:
         ok = client.username is None or owner.get('login') == client.username
     if not ok:
-        raise ApiError(SYSTEM, '%s: auth_token belongs to user %s (%s), not to %s. Give that user\'s token, '
+        raise ApiError(SYSTEM, 'auth_token belongs to user %s (%s), not to %s. Give that user\'s token, '
                                'or set user_id to the user the token is for.'
-                       % (SYSTEM, owner.get('login'), owner['id'], client.user_id or client.username))
+                       % (owner.get('login'), owner['id'], client.user_id or client.username))
 
 
 def result(changed, user, token, msg):
@@ -187,14 +192,14 @@ def present(client, token, check_mode):
             owner_check(client, owner)
             return result(False, owner, token, 'The given API token of user %s is valid; kept.' % who(owner))
         if not client.has_credentials:
-            raise ApiError(SYSTEM, '%s: %s refuses auth_token (deleted, replaced, or token authentication is off), '
+            raise ApiError(SYSTEM, '%s refuses auth_token (deleted, replaced, or token authentication is off), '
                                    'and username and password are needed to create a new one.'
-                           % (SYSTEM, client.where))
+                           % client.where)
     user = client.user(client.user_id)
     if token and user.get('authenticationToken') == token:
-        raise ApiError(SYSTEM, '%s: %s refuses the api-token parameter although auth_token is the current token of '
+        raise ApiError(SYSTEM, '%s refuses the api-token parameter although auth_token is the current token of '
                                'user %s: token authentication is probably switched off on the server. Turn it on '
-                               'in the SAYMON configuration, or authenticate otherwise.' % (SYSTEM, client.where, who(user)))
+                               'in the SAYMON configuration, or authenticate otherwise.' % (client.where, who(user)))
     if check_mode:
         return result(True, user, None, 'Would create a new API token for user %s (check mode: none created, '
                                         'so none returned).' % who(user))
@@ -229,24 +234,28 @@ def absent(client, token, check_mode):
     return result(True, user, None, 'Deleted the API token of user %s.' % who(user))
 
 
+def run(params, check_mode=False, diff=False, warn=ignore):
+    token = params['auth_token'] or None
+    client = SaymonClient(params)
+    with reporting(client, warn):
+        act = present if params['state'] == 'present' else absent
+        return act(client, token, check_mode)
+
+
+def tracked(params, result):
+    """What this run changed on the server, for the run's cleanup: (created, deleted) token handles."""
+    if not result.get('changed') or not result.get('user_id'):
+        return None, None
+    if params['state'] == 'absent':
+        ended = {'user_id': result['user_id'], 'created': True}
+        if params['auth_token']:
+            ended['token_sha256'] = token_fingerprint(params['auth_token'])
+        return None, ended
+    return {'user_id': result['user_id'], 'created': True, 'token_sha256': token_fingerprint(result['auth_token'])}, None
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=Saymon.argument_spec(
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            auth_token=dict(type='str', no_log=True),
-        ),
-        supports_check_mode=True,
-    )
-    token = module.params['auth_token'] or None
-    try:
-        client = SaymonClient(module.params)
-        run = present if module.params['state'] == 'present' else absent
-        outcome = run(client, token, module.check_mode)
-    except ApiError as exc:
-        fail_from(module, exc)
-    for warning in client.warnings:
-        module.warn(warning)
-    exit_revealing(module, reveal=[outcome['auth_token']], **outcome)
+    module_main(ARGUMENT_SPEC, run, reveal=REVEAL)
 
 
 if __name__ == '__main__':

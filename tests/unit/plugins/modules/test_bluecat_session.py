@@ -142,19 +142,12 @@ def test_absent_already_gone_is_unchanged(run_module, requests_mock):
 
 
 @pytest.mark.parametrize('answer,changed', [({'json': user_session(5)}, True), (unauthorized(), False)])
-def test_absent_in_check_mode_only_checks(run_module, requests_mock, answer, changed):
-    check = requests_mock.get(CURRENT, **answer)
-    patch = requests_mock.patch(SESSIONS + '/5', json={})
+def test_absent_in_check_mode_logs_out_as_a_real_run(run_module, requests_mock, answer, changed):
+    # A check run opened the session (state=present logs in in check mode): it must not outlive the run.
+    patch = requests_mock.patch(SESSIONS + '/5', **answer)
     result = run_module(bluecat_session, dict(ARGS, state='absent', session_id=5, api_token=OLD), check_mode=True)
     assert result['changed'] is changed
-    assert check.call_count == 1 and patch.call_count == 0
-
-
-def test_absent_check_mode_refuses_a_mismatched_pair(run_module, requests_mock):
-    requests_mock.get(CURRENT, json=user_session(6))
-    result = run_module(bluecat_session, dict(ARGS, state='absent', session_id=5, api_token=OLD),
-                        check_mode=True, fails=True)
-    assert 'belongs to session 6, not to session_id 5' in result['msg']
+    assert patch.call_count == 1
 
 
 def test_absent_needs_a_session(run_module, requests_mock):
@@ -197,4 +190,13 @@ def test_connection_options_from_the_environment(run_module, login, monkeypatch)
     result = run_module(bluecat_session, {})
     assert result['changed'] is True
     assert login.last_request.json() == {'username': 'api', 'password': PASSWORD, 'readOnly': True}
+    assert PASSWORD not in json.dumps(result)
+
+
+def test_refused_login_still_warns_that_tls_verification_is_off(run_module, requests_mock):
+    # The credentials already went out unverified: the user must hear it on failure too.
+    requests_mock.post(SESSIONS, status_code=401, json={'status': 401, 'reason': 'Unauthorized',
+                                                        'code': 'InvalidCredentials', 'message': 'bad'})
+    result = run_module(bluecat_session, dict(ARGS, validate_certs=False), fails=True)
+    assert 'TLS certificate verification is off' in json.dumps(result.get('warnings'))
     assert PASSWORD not in json.dumps(result)

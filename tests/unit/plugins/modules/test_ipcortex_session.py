@@ -98,13 +98,12 @@ def test_absent_twice(run_module, requests_mock):
 
 
 @pytest.mark.parametrize('answer, changed', [('success', True), ('fail', False)])
-def test_absent_check_mode_only_asks(run_module, requests_mock, answer, changed):
-    requests_mock.post(AUTH, json={'result': answer, 'user': USER})
-    logout = requests_mock.post(LOGOUT, json={'result': 'success'})
+def test_absent_check_mode_logs_out_as_a_real_run(run_module, requests_mock, answer, changed):
+    # A check run opened the session (state=present logs in in check mode): it must not outlive the run.
+    logout = requests_mock.post(LOGOUT, json={'result': answer})
     result = run_module(ipcortex_session, {'url': URL, 'state': 'absent', 'session': SESSION}, check_mode=True)
     assert result['changed'] is changed
-    assert logout.call_count == 0
-    assert requests_mock.last_request.json() == {}
+    assert logout.call_count == 1
 
 
 def test_present_keeps_a_live_session_usable(run_module, requests_mock):

@@ -1,5 +1,7 @@
 """The ITSM-NG modules run in-process (HTTP faked): contracts of design.md §3."""
 
+import pytest
+
 from ansible_collections.apiauth.sessions.plugins.modules import (
     itsmng_active_entities, itsmng_active_profile, itsmng_password_reset, itsmng_session, itsmng_session_info,
 )
@@ -55,13 +57,14 @@ def test_dead_token_without_credentials_fails_clearly(run_module, requests_mock)
     assert 'expired' in result['msg'] and 'dead-4' not in result['msg']
 
 
-def test_check_mode_present_logs_in_and_absent_kills_nothing(run_module, requests_mock):
+def test_check_mode_present_logs_in_and_absent_ends_that_session(run_module, requests_mock):
     requests_mock.get(API + '/initSession', json={'session_token': 'chk-5'})
     assert run_module(itsmng_session, args(), check_mode=True)['session_token'] == 'chk-5'
-    requests_mock.get(API + '/getMyProfiles', json=PROFILES)
-    kill = requests_mock.get(API + '/killSession', text='')
+    kill = requests_mock.get(API + '/killSession', [{'text': ''}, INVALID])
     result = run_module(itsmng_session, args(session_token='chk-5', state='absent'), check_mode=True)
-    assert result['changed'] is True and kill.call_count == 0
+    assert result['changed'] is True and kill.call_count == 1
+    result = run_module(itsmng_session, args(session_token='chk-5', state='absent'), check_mode=True)
+    assert result['changed'] is False
 
 
 def test_kill_twice(run_module, requests_mock):
@@ -188,3 +191,9 @@ def test_env_fallbacks(run_module, requests_mock, monkeypatch):
     assert result['session_token'] == 'env-8'
     assert requests_mock.last_request.headers['Authorization'] == 'user_token env-user-token-77'
     assert 'env-user-token-77' not in str(result)
+
+
+@pytest.mark.parametrize('email', ['a@example.com\r\nBcc: b@example.com', 'a@example.com\nX: y'])
+def test_password_reset_refuses_a_line_break_in_email(run_module, requests_mock, email):
+    result = run_module(itsmng_password_reset, {'url': API, 'email': email}, fails=True)
+    assert 'email' in result['msg'] and requests_mock.call_count == 0

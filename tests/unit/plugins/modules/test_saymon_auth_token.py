@@ -250,3 +250,11 @@ def test_validate_certs_off_warns(run_module, api):
     result = run_module(module, dict(ARGS, validate_certs=False))
     # 2.19+ returns structured warnings: look for the text anywhere in them.
     assert 'verification is off' in json.dumps(result.get('warnings'))
+
+
+def test_refused_login_still_warns_that_tls_verification_is_off(run_module, requests_mock):
+    # The credentials already went out unverified: the user must hear it on failure too.
+    requests_mock.get(API + '/users/current', **refused())
+    result = run_module(module, dict(ARGS, validate_certs=False), fails=True)
+    assert 'TLS certificate verification is off' in json.dumps(result.get('warnings'))
+    assert PASSWORD not in json.dumps(result)
