@@ -3,7 +3,7 @@ counters, runtime configuration and fault injection, all behind /_emulator/ admi
 
 A system emulator subclasses Emulator, sets `name`, `api_root` and `DEFAULT_CONFIG`, and
 implements handle(request) -> Reply. Admin endpoints (never counted):
-  GET  /_emulator/stats     counters, live sessions, the system's own state summary
+  GET  /_emulator/stats     counters, requests per method, live sessions, the system's summary
   POST /_emulator/reset     forget sessions and counters, restore the start configuration
   POST /_emulator/config    deep-merge a JSON object into the configuration
   POST /_emulator/faults    {"faults": [ {...}, ... ]} replace the fault list (see Fault)
@@ -167,6 +167,11 @@ class Emulator:
                 body.setdefault(key, 0)
             body['live_sessions'] = self.live_sessions()
             body['endpoints'] = dict(self.endpoints)
+            # Requests per HTTP method (GET, POST, ...): a check-mode run proves it wrote nothing.
+            methods = Counter()
+            for endpoint, number in self.endpoints.items():
+                methods[endpoint.split(' ', 1)[0]] += number
+            body['methods'] = dict(methods)
             body['flavour'] = self.flavour
             body.update(self.summary())
             return body

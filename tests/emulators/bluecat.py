@@ -6,11 +6,17 @@ PATCH /api/v2/sessions/{id} with application/merge-patch+json {"state": "LOGGED_
 Every other call needs `Authorization: Basic base64(username:apiToken)`; a token past its
 apiTokenExpirationDateTime, idle for idle_timeout seconds or logged out answers 401.
 
-Something to act on (for the roles): GET/POST /api/v2/configurations,
-GET/DELETE /api/v2/configurations/{id}; a created or deleted configuration counts `changes`.
+Resources to act on: configurations > views > zones > resource records, each a collection
+(GET, POST) under its parent (/api/v2/configurations, /api/v2/configurations/{id}/views,
+/api/v2/views/{id}/zones, /api/v2/zones/{id}/resourceRecords), every kind also as a global
+collection (GET /api/v2/views, /zones, /resourceRecords), and each resource by id
+(GET, PUT, PATCH merge-patch, DELETE). Collections page as the vendor's RESTful v2 guide says:
+`limit` (default 1000, at most 100000) and `offset`, an answer of `count`, `data` and
+`_links.prev` / `_links.next`. Every create, update and delete counts `changes`.
 
 Configuration (defaults in DEFAULT_CONFIG): users {name: {password, id}}, token_ttl and
-idle_timeout (seconds), configurations (the starting list).
+idle_timeout (seconds), configurations, views, zones, resource_records (the starting lists,
+parents named by id), generate {"resourceRecords": N} (N host records added to the first zone).
 
 The error codes other than InvalidAuthorizationToken (the vendor's example) are this
 emulator's choice: the vendor text does not list them. The client decides on the status.
@@ -32,7 +38,13 @@ HAL = 'application/hal+json'
 REASONS = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
            405: 'Method Not Allowed', 409: 'Conflict', 415: 'Unsupported Media Type'}
 SESSION_PATH = re.compile(r'^/api/v2/sessions/([^/]+)$')
-CONFIG_PATH = re.compile(r'^/api/v2/configurations/([^/]+)$')
+RESOURCE_PATH = re.compile(r'^/api/v2/(configurations|views|zones|resourceRecords)/([^/]+)(?:/([^/]+))?$')
+CHILDREN = {'configurations': 'views', 'views': 'zones', 'zones': 'resourceRecords'}
+PARENT_FIELD = {'views': 'configuration', 'zones': 'view', 'resourceRecords': 'zone'}
+DEFAULT_TYPE = {'configurations': 'Configuration', 'views': 'View', 'zones': 'Zone', 'resourceRecords': 'HostRecord'}
+CONFIG_KEYS = {'configurations': 'configurations', 'views': 'views', 'zones': 'zones',
+               'resourceRecords': 'resource_records'}
+DEFAULT_LIMIT, MAX_LIMIT = 1000, 100000
 NAME_FILTER = re.compile(r"^name:eq\('(.*)'\)$")
 
 
@@ -64,19 +76,53 @@ class BluecatEmulator(Emulator):
         'token_ttl': 86400,
         'idle_timeout': 1200,
         'configurations': [{'id': 1, 'name': 'Main'}],
+        'views': [{'id': 2, 'name': 'default', 'configuration': 1}],
+        'zones': [{'id': 3, 'name': 'example.com', 'absoluteName': 'example.com', 'view': 2}],
+        'resource_records': [
+            {'id': 4, 'name': 'www', 'type': 'HostRecord', 'absoluteName': 'www.example.com',
+             'addresses': ['192.0.2.10'], 'zone': 3},
+            {'id': 5, 'name': 'mail', 'type': 'HostRecord', 'absoluteName': 'mail.example.com',
+             'addresses': ['192.0.2.25'], 'zone': 3},
+        ],
+        'generate': {},
     }
 
     # -- state -------------------------------------------------------------------------
     def reset(self):
         with self.lock:
-            self.configurations = None  # rebuilt from the configuration by setup()
+            self.resources = None  # rebuilt from the configuration by setup()
             self.next_session_id = 1
             super().reset()
 
     def setup(self):
-        if self.configurations is None:
-            self.configurations = [dict(item, type='Configuration')
-                                   for item in copy.deepcopy(self.config.get('configurations') or [])]
+        if self.resources is not None:
+            return
+        self.resources, self.next_entity_id = {}, 0
+        by_id = {}
+        for kind in ('configurations', 'views', 'zones', 'resourceRecords'):
+            rows = []
+            for given in copy.deepcopy(self.config.get(CONFIG_KEYS[kind]) or []):
+                item = dict(given)
+                item['type'] = item.get('type') or DEFAULT_TYPE[kind]
+                field = PARENT_FIELD.get(kind)
+                if field and field in item:
+                    parent = by_id.get(item[field], {})
+                    item[field] = {'id': item[field], 'type': parent.get('type'), 'name': parent.get('name')}
+                by_id[item['id']] = item
+                rows.append(item)
+            self.resources[kind] = rows
+        self.next_entity_id = max(list(by_id) + [0])
+        self.generate((self.config.get('generate') or {}).get('resourceRecords', 0))
+
+    def generate(self, count):
+        zone = (self.resources['zones'] or [None])[0]
+        for number in range(min(int(count or 0), 200000)):
+            name = 'host-%05d' % number
+            self.resources['resourceRecords'].append({
+                'id': self.new_id(), 'name': name, 'type': 'HostRecord',
+                'absoluteName': '%s.%s' % (name, zone['absoluteName']) if zone else name,
+                'addresses': ['10.%d.%d.%d' % (number >> 16 & 255, number >> 8 & 255, number & 255)],
+                'zone': {'id': zone['id'], 'type': 'Zone', 'name': zone['name']} if zone else None})
 
     def forget_sessions(self):
         self.sessions = {}
@@ -98,7 +144,8 @@ class BluecatEmulator(Emulator):
 
     def summary(self):
         return {'changes': self.stats['changes'], 'failed_logins': self.stats['failed_logins'],
-                'configurations': [c['name'] for c in self.configurations]}
+                'configurations': [c['name'] for c in self.resources['configurations']],
+                'resource_counts': dict((k, len(v)) for k, v in self.resources.items())}
 
     # -- representation ----------------------------------------------------------------
     def render(self, session, with_secrets=False):
@@ -151,13 +198,16 @@ class BluecatEmulator(Emulator):
         match = SESSION_PATH.match(path)
         if match:
             return self.session_resource(request, session, match.group(1))
-        if path == '/api/v2/configurations':
+        kind = path[len('/api/v2/'):]
+        if kind in DEFAULT_TYPE:
             if request.method == 'GET':
-                return self.list_configurations(request)
-            return self.only(request, 'POST') or self.create_configuration(request, session)
-        match = CONFIG_PATH.match(path)
+                return self.collection(request, kind, self.resources[kind])
+            if kind != 'configurations':  # created under their parent only
+                return self.only(request, 'GET')
+            return self.only(request, 'GET', 'POST') or self.create(request, session, kind)
+        match = RESOURCE_PATH.match(path)
         if match:
-            return self.configuration_resource(request, session, match.group(1))
+            return self.resource(request, session, *match.groups())
         return error(404, 'NotFound', 'No resource at %s' % path)
 
     @staticmethod
@@ -244,15 +294,45 @@ class BluecatEmulator(Emulator):
             self.count('logouts')
         return hal(200, self.render(target))
 
-    # -- configurations ----------------------------------------------------------------
-    def list_configurations(self, request):
-        items = self.configurations
+    # -- resources: configurations > views > zones > resource records -------------------
+    def new_id(self):
+        self.next_entity_id += 1
+        return self.next_entity_id
+
+    def find(self, kind, raw_id):
+        return next((r for r in self.resources[kind] if str(r['id']) == raw_id), None)
+
+    def collection(self, request, kind, items):
+        """A v2 collection: `count`, `data` and, past the first page or when more remain,
+        `_links.prev` / `_links.next` (limit default 1000, at most 100000; offset from 0)."""
         wanted = NAME_FILTER.match(request.query.get('filter', ''))
         if wanted:
-            items = [c for c in items if c['name'] == wanted.group(1)]
-        return hal(200, {'count': len(items), 'data': copy.deepcopy(items)})
+            items = [c for c in items if c.get('name') == wanted.group(1)]
+        try:
+            limit = int(request.query.get('limit', DEFAULT_LIMIT))
+            offset = int(request.query.get('offset', 0))
+        except ValueError:
+            return error(400, 'InvalidQueryParameter', 'limit and offset must be integers')
+        if not 1 <= limit <= MAX_LIMIT or offset < 0:
+            return error(400, 'InvalidQueryParameter', 'limit must be 1 to %d and offset 0 or more' % MAX_LIMIT)
+        page = items[offset:offset + limit]
+        body = {'count': len(page)}
+        links = {}
+        path = request.path.rstrip('/')
+        if offset > 0:
+            links['prev'] = {'href': '%s?offset=%d&limit=%d' % (path, max(0, offset - limit), limit)}
+        if offset + limit < len(items):
+            links['next'] = {'href': '%s?offset=%d&limit=%d' % (path, offset + limit, limit)}
+        if links:
+            body['_links'] = links
+        body['data'] = copy.deepcopy(page)
+        return hal(200, body)
 
-    def create_configuration(self, request, session):
+    def children(self, kind, parent_kind, parent):
+        field = PARENT_FIELD[kind]
+        return [r for r in self.resources[kind] if r.get(field, {}).get('id') == parent['id']]
+
+    def create(self, request, session, kind, parent=None):
         if session['read_only']:
             return error(403, 'ReadOnlySession', 'A read-only session cannot make changes')
         if 'json' not in (request.header('Content-Type') or ''):
@@ -260,25 +340,64 @@ class BluecatEmulator(Emulator):
         body = request.json(default=None)
         if not isinstance(body, dict) or not isinstance(body.get('name'), str) or not body['name']:
             return error(400, 'MissingRequiredField', 'The field name is required')
-        if any(c['name'] == body['name'] for c in self.configurations):
-            return error(409, 'DuplicateObject', 'A configuration named %s already exists' % body['name'][:80])
-        item = {'id': max([c['id'] for c in self.configurations] + [0]) + 1, 'name': body['name'],
-                'type': 'Configuration'}
-        self.configurations.append(item)
+        siblings = self.children(kind, None, parent) if parent else self.resources[kind]
+        if any(r.get('name') == body['name'] for r in siblings):
+            return error(409, 'DuplicateObject', 'A resource named %s already exists here' % body['name'][:80])
+        item = dict((k, v) for k, v in body.items() if k not in ('id', '_links'))
+        item.update(id=self.new_id(), type=body.get('type') or DEFAULT_TYPE[kind])
+        if parent:
+            item[PARENT_FIELD[kind]] = {'id': parent['id'], 'type': parent['type'], 'name': parent.get('name')}
+        if kind == 'zones':
+            item.setdefault('absoluteName', item['name'])
+        self.resources[kind].append(item)
         self.count('changes')
         return hal(201, dict(item))
 
-    def configuration_resource(self, request, session, raw_id):
-        item = next((c for c in self.configurations if str(c['id']) == raw_id), None)
+    def resource(self, request, session, kind, raw_id, sub=None):
+        item = self.find(kind, raw_id)
         if item is None:
-            return error(404, 'ObjectNotFound', 'Configuration %s was not found' % raw_id[:20])
+            return error(404, 'ObjectNotFound', 'Resource %s was not found' % raw_id[:20])
+        if sub:
+            child = CHILDREN.get(kind)
+            if sub != child:
+                return error(404, 'NotFound', 'No resource at %s' % request.path)
+            if request.method == 'GET':
+                return self.collection(request, child, self.children(child, kind, item))
+            return self.only(request, 'GET', 'POST') or self.create(request, session, child, item)
         if request.method == 'GET':
             return hal(200, dict(item))
-        denied = self.only(request, 'GET', 'DELETE')
+        denied = self.only(request, 'GET', 'PUT', 'PATCH', 'DELETE')
         if denied:
             return denied
         if session['read_only']:
             return error(403, 'ReadOnlySession', 'A read-only session cannot make changes')
-        self.configurations.remove(item)
+        if request.method == 'DELETE':
+            self.remove(kind, item)
+            self.count('changes')
+            return json_reply(204, b'')
+        return self.update(request, item)
+
+    def update(self, request, item):
+        """PUT replaces the representation, PATCH (merge-patch+json) changes the given fields."""
+        media = 'application/merge-patch+json' if request.method == 'PATCH' else 'application/json'
+        if (request.header('Content-Type') or '').split(';')[0].strip() != media:
+            return error(415, 'UnsupportedMediaType', 'Content-Type must be %s' % media)
+        body = request.json(default=None)
+        if not isinstance(body, dict):
+            return error(400, 'InvalidFieldValue', 'The request body must be a JSON object')
+        if request.method == 'PUT' and not body.get('name'):
+            return error(400, 'MissingRequiredField', 'The field name is required')
+        fixed = dict((k, item[k]) for k in ('id', 'type') + tuple(PARENT_FIELD.values()) if k in item)
+        if request.method == 'PUT':
+            item.clear()
+        item.update((k, v) for k, v in body.items() if k != '_links')
+        item.update(fixed)
         self.count('changes')
-        return json_reply(204, b'')
+        return hal(200, dict(item))
+
+    def remove(self, kind, item):
+        """Deleting a resource deletes what it holds."""
+        self.resources[kind].remove(item)
+        child = CHILDREN.get(kind)
+        for sub in list(self.children(child, kind, item)) if child else ():
+            self.remove(child, sub)

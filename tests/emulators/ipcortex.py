@@ -12,9 +12,14 @@ Authentication, as the vendor text describes it:
 Failures answer HTTP 200 {"result": "fail", ...}: the body decides, never the status.
 
 Protected calls, `POST /rest/<section>/<verb>/<type>` with the cookie or a key:
-  /rest/pbx/read/extension    {"result": "success", "values": [...]} ("columns" honoured)
-  /rest/pbx/create/extension  {"values": {"extension", "name"}} needs the `pbx` permission;
-                              counts `changes`.
+  /rest/pbx/read/extension    {"result": "success", "values": [...], "numrows": n}
+                              ("columns" and "scope": {"extension": "201" or a list} honoured)
+  /rest/pbx/create/extension  {"values": {"extension", "name"}}
+  /rest/pbx/update/extension  {"scope": {"extension": ...}, "values": {"name"}}
+  /rest/pbx/delete/extension  {"scope": {"extension": ...}}
+                              create, update and delete need the `pbx` permission and count
+                              `changes`. No read pages: the vendor's read answers hold every
+                              row (`numrows`).
 An unreadable body is taken as {} (as the vendor's REST format page says).
 
 Config: users [{username, password, id, name, company, home, perms}], keys {key: username},
@@ -46,6 +51,7 @@ class IpcortexEmulator(Emulator):
         ],
         'keys': {'alice-auth-key-0123456789abcdef': 'alice'},
         'session_ttl': 1800,
+        'generate_extensions': 0,  # N more extensions (5000, 5001, ...)
         'extensions': [
             {'id': 1, 'extension': '201', 'name': 'Reception'},
             {'id': 2, 'extension': '202', 'name': 'Support'},
@@ -55,6 +61,10 @@ class IpcortexEmulator(Emulator):
     # -- state ---------------------------------------------------------------------------
     def setup(self):
         self.extensions = copy.deepcopy(self.config.get('extensions') or [])
+        first = max([e['id'] for e in self.extensions] or [0]) + 1
+        for number in range(min(int(self.config.get('generate_extensions') or 0), 100000)):
+            self.extensions.append({'id': first + number, 'extension': str(5000 + number),
+                                    'name': 'Generated %d' % number})
 
     def forget_sessions(self):
         with self.lock:
@@ -168,8 +178,14 @@ class IpcortexEmulator(Emulator):
             return self._fail('Unknown request')
         if verb == 'read':
             return self.read_extensions(body)
+        if verb in ('create', 'update', 'delete') and 'pbx' not in (user.get('perms') or {}):
+            return self._fail('Permission denied')
         if verb == 'create':
             return self.create_extension(user, body)
+        if verb == 'update':
+            return self.update_extension(body)
+        if verb == 'delete':
+            return self.delete_extension(body)
         return self._fail('Unknown request')
 
     def auth(self, request, body):
@@ -225,15 +241,42 @@ class IpcortexEmulator(Emulator):
             return self._key_user(str(key))
         return self._session_user(request)[0]
 
+    def scoped(self, body):
+        """The extensions the request's `scope` names (`extension`: a number or a list), else all."""
+        scope = body.get('scope') if isinstance(body.get('scope'), dict) else {}
+        wanted = scope.get('extension')
+        if wanted is None:
+            return list(self.extensions)
+        wanted = {str(w) for w in (wanted if isinstance(wanted, list) else [wanted])}
+        return [e for e in self.extensions if e['extension'] in wanted]
+
     def read_extensions(self, body):
         columns = body.get('columns') if isinstance(body.get('columns'), list) else None
         with self.lock:
-            values = [dict((c, e.get(c)) for c in columns) if columns else dict(e) for e in self.extensions]
-        return json_reply(200, {'result': 'success', 'values': values})
+            values = [dict((c, e.get(c)) for c in columns) if columns else dict(e) for e in self.scoped(body)]
+        return json_reply(200, {'result': 'success', 'values': values, 'numrows': len(values)})
+
+    def update_extension(self, body):
+        values = body.get('values') if isinstance(body.get('values'), dict) else {}
+        with self.lock:
+            found = self.scoped(body) if isinstance(body.get('scope'), dict) else []
+            if not found:
+                return self._fail('scope.extension must name an existing extension')
+            for entry in found:
+                entry.update((k, str(v)) for k, v in values.items() if k in ('name',))
+        self.count('changes')
+        return json_reply(200, {'result': 'success', 'values': [dict(e) for e in found], 'numrows': len(found)})
+
+    def delete_extension(self, body):
+        with self.lock:
+            found = self.scoped(body) if isinstance(body.get('scope'), dict) else []
+            if not found:
+                return self._fail('scope.extension must name an existing extension')
+            self.extensions = [e for e in self.extensions if e not in found]
+        self.count('changes')
+        return json_reply(200, {'result': 'success', 'numrows': len(found)})
 
     def create_extension(self, user, body):
-        if 'pbx' not in (user.get('perms') or {}):
-            return self._fail('Permission denied')
         values = body.get('values') if isinstance(body.get('values'), dict) else {}
         if not values.get('extension'):
             return self._fail('values.extension is required')

@@ -36,7 +36,7 @@ COUNTERS = ('logins', 'failed_logins', 'logouts', 'profile_changes', 'entity_cha
 FLAVOURS = ('itsmng', 'glpi10')
 SID_ALPHABET = '0123456789abcdefghijklmnopqrstuv'  # PHP session ids, 5 bits per character
 DAY = 86400  # a password_forget_token lives one day, as User::updateForgottenPassword checks
-READ, CREATE = 1, 4  # GLPI right bits
+READ, UPDATE, CREATE, DELETE, PURGE = 1, 2, 4, 8, 16  # GLPI right bits
 TICKET_VIEW = 1 | 1024 | 2048 | 4096  # READMY | READALL | READGROUP | READASSIGN
 ITEMTYPES = {'computer': 'Computer', 'ticket': 'Ticket'}
 RIGHT_FIELD = {'Computer': 'computer', 'Ticket': 'ticket'}
@@ -393,7 +393,17 @@ class ItsmngEmulator(Emulator):
         if self.items is None:
             self.items = {kind: [dict(item, is_deleted=0) for item in copy.deepcopy(rows)]
                           for kind, rows in (self.config.get('items') or {}).items()}
+            self.generate_items(self.config.get('generate') or {})
         self.entities = {int(e['id']): e for e in self.config.get('entities') or []}
+
+    def generate_items(self, counts):
+        """`generate: {"Computer": 1200}` adds that many items in the root entity (paging tests)."""
+        for itemtype, count in counts.items():
+            rows = self.items.setdefault(itemtype, [])
+            first = max([r['id'] for r in rows] + [0]) + 1
+            for number in range(first, first + min(int(count), 100000)):
+                rows.append({'id': number, 'entities_id': 0, 'name': '%s-%05d' % (itemtype.lower(), number),
+                             'is_deleted': 0})
 
     def forget_sessions(self):
         self.sessions = {}
@@ -958,7 +968,11 @@ class ItsmngEmulator(Emulator):
         method = ctx.request.method
         if method == 'POST':
             return self.create_items(ctx, itemtype)
-        if method not in ('GET', 'HEAD'):  # updates and deletions are not emulated
+        if method in ('PUT', 'PATCH'):
+            return self.update_items(ctx, itemtype, item_id)
+        if method == 'DELETE':
+            return self.delete_items(ctx, itemtype, item_id)
+        if method not in ('GET', 'HEAD'):
             self.init_endpoint(ctx)
             self.error(ctx, 'Method Not Allowed', 405, 'ERROR_METHOD_NOT_ALLOWED')
         if item_id:
@@ -1045,6 +1059,60 @@ class ItsmngEmulator(Emulator):
             self.error(ctx, results[0]['message'], 400, 'ERROR_GLPI_ADD', doc=False, translate=False)
         return self.respond(ctx, 201, results[0], [('location', '%s/%s/%s' % (ctx.api_url, itemtype,
                                                                               results[0]['id']))])
+
+
+    def item_inputs(self, ctx, item_id):
+        """The objects of `input` to update or delete: the item of the URL, or a list with ids."""
+        given = ctx.params.get('input')
+        if item_id:
+            return [dict(given, id=item_id) if isinstance(given, dict) else {'id': item_id}]
+        if isinstance(given, dict):
+            given = [given]
+        if not isinstance(given, list) or not given:
+            self.error(ctx, 'input parameter must be an array of objects', 400, 'ERROR_BAD_ARRAY')
+        return [dict(obj) if isinstance(obj, dict) else {} for obj in given]
+
+    def apply_each(self, ctx, itemtype, item_id, right, change, code):
+        """API::updateItems / deleteItems: one [{"<id>": bool, "message"}] per input, 207 when
+        some failed, 400 <code> when all did."""
+        session = self.init_endpoint(ctx)
+        rows = self.items.setdefault(itemtype, [])
+        results, failed = [], 0
+        for obj in self.item_inputs(ctx, item_id):
+            wanted = php_intval(obj.get('id'))
+            item = next((r for r in rows if r['id'] == wanted), None)
+            if item is None:
+                failed += 1
+                results.append({str(wanted): False, 'message': self.t('Item not found')})
+                continue
+            if not self.has_right(session, RIGHT_FIELD[itemtype], right) \
+                    or item.get('entities_id') not in session['active_entities']:
+                failed += 1
+                results.append({str(wanted): False,
+                                'message': self.t("You don't have permission to perform this action.")})
+                continue
+            change(rows, item, obj)
+            self.count('changes')
+            results.append({str(wanted): True, 'message': ''})
+        if failed == len(results):
+            self.error(ctx, results, 400, code, doc=False)
+        return self.respond(ctx, 207 if failed else 200, results)
+
+    def update_items(self, ctx, itemtype, item_id):
+        def change(rows, item, obj):
+            item.update((k, v) for k, v in obj.items() if k not in ('id', 'entities_id'))
+        return self.apply_each(ctx, itemtype, item_id, UPDATE, change, 'ERROR_GLPI_UPDATE')
+
+    def delete_items(self, ctx, itemtype, item_id):
+        """Without force_purge an item goes to the trash (is_deleted 1), with it it is gone."""
+        purge = php_truthy(ctx.params.get('force_purge'))
+
+        def change(rows, item, obj):
+            if purge:
+                rows.remove(item)
+            else:
+                item['is_deleted'] = 1
+        return self.apply_each(ctx, itemtype, item_id, PURGE if purge else DELETE, change, 'ERROR_GLPI_DELETE')
 
 
 def not_found(request):

@@ -7,8 +7,10 @@ Follows protocols.md section 3 and SAYMON's published API pages:
   DELETE /node/api/users/:id/auth-token   manage-users; 200, empty body
   POST   /node/api/users/session          {"login","password"} or {"auth-token"}: "sid" + Set-Cookie
   DELETE /node/api/users/session          ends the cookie session
-  GET    /node/api/objects                a JSON list (any authenticated user)
+  GET    /node/api/objects                the whole list, never paged (`fields` honoured)
   POST   /node/api/objects                manage-objects; counts `changes`
+  GET|PATCH|DELETE /node/api/objects/:id  one object; PATCH and DELETE need manage-objects
+  POST   /node/api/v2/getObjects          {"filter", "fields", "limit", "offset"}: one page
 
 One token per user: a new token replaces the old one, which is refused from then on.
 Tokens are stored server-side: a restart (forget_sessions) keeps them and drops cookie
@@ -66,6 +68,7 @@ class SaymonEmulator(Emulator):
             'bob': {'id': '5e21b752308c3c66d64e0a03', 'password': 'bob-S4ymon-emulator-pw',
                     'name': 'Bob', 'permissions': []},
         },
+        'generate_objects': 0,  # N more objects, for paging tests
         'objects': [
             {'id': '1', 'name': 'Root', 'class_id': 1, 'parent_id': []},
             {'id': '5e21b752308c3c66d64e0b01', 'name': 'web-01', 'class_id': 4, 'parent_id': ['1']},
@@ -94,6 +97,9 @@ class SaymonEmulator(Emulator):
         self.sessions = {sid: uid for sid, uid in self.sessions.items() if uid in users}
         if self.objects is None:
             self.objects = copy.deepcopy(self.config.get('objects') or [])
+            for number in range(min(int(self.config.get('generate_objects') or 0), 200000)):
+                self.objects.append({'id': '%024x' % (0xa0000 + number), 'name': 'object-%05d' % number,
+                                     'class_id': 4, 'parent_id': ['1']})
 
     def forget_sessions(self):
         # Tokens are stored with the user in SAYMON's database: a restart keeps them.
@@ -225,22 +231,83 @@ class SaymonEmulator(Emulator):
                 self.count('tokens_deleted')
             self.tokens[user['id']] = None
             return Reply(200, b'')
-        if parts == ['objects']:
-            caller = self.authenticate(request)
-            if method == 'GET':
-                return json_reply(200, self.objects)
-            if method == 'POST':
-                if MANAGE_OBJECTS not in caller['permissions']:
-                    return forbidden(MANAGE_OBJECTS)
-                body = request.json(default={})
-                if not isinstance(body, dict) or not body.get('name'):
-                    return error(400, 'BadRequest', 'Mandatory "name" parameter is absent/empty.', nested=False)
-                obj = dict(body, id=uuid.uuid4().hex[:24], parent_id=body.get('parent_id') or ['1'])
-                self.objects.append(obj)
-                self.count('changes')
-                return json_reply(200, obj)
-            return self.not_allowed(request)
+        if parts[0] == 'objects' and len(parts) <= 2:
+            return self.objects_endpoint(request, self.authenticate(request), parts[1:])
+        if parts == ['v2', 'getObjects']:
+            if method != 'POST':
+                return self.not_allowed(request)
+            return self.get_objects_v2(request, self.authenticate(request))
         return self.no_route(request)
+
+    # -- objects ---------------------------------------------------------------------------
+    def objects_endpoint(self, request, caller, rest):
+        """GET (the whole list, `fields` honoured), POST; /objects/:id GET, PATCH, DELETE."""
+        method = request.method
+        if not rest:
+            if method == 'GET':
+                return json_reply(200, [self.view(o, request.query.get('fields')) for o in self.objects])
+            if method != 'POST':
+                return self.not_allowed(request)
+            return self.create_object(request, caller)
+        obj = next((o for o in self.objects if o['id'] == rest[0]), None)
+        if method not in ('GET', 'PATCH', 'DELETE'):
+            return self.not_allowed(request)
+        if obj is None:
+            return error(404, 'NotFound', 'Object with id %s not found.' % rest[0][:40], nested=False)
+        if method == 'GET':
+            return json_reply(200, self.view(obj, request.query.get('fields')))
+        if MANAGE_OBJECTS not in caller['permissions']:
+            return forbidden(MANAGE_OBJECTS)
+        if method == 'DELETE':
+            self.objects.remove(obj)
+            self.count('changes')
+            return Reply(200, b'')
+        body = request.json(default={})
+        if not isinstance(body, dict):
+            return error(400, 'BadRequest', 'The request body must be a JSON object.', nested=False)
+        obj.update((k, v) for k, v in body.items() if k != 'id')
+        self.count('changes')
+        return json_reply(200, obj)
+
+    def create_object(self, request, caller):
+        if MANAGE_OBJECTS not in caller['permissions']:
+            return forbidden(MANAGE_OBJECTS)
+        body = request.json(default={})
+        if not isinstance(body, dict) or not body.get('name'):
+            return error(400, 'BadRequest', 'Mandatory "name" parameter is absent/empty.', nested=False)
+        obj = dict(body, id=uuid.uuid4().hex[:24], parent_id=body.get('parent_id') or ['1'])
+        self.objects.append(obj)
+        self.count('changes')
+        return json_reply(200, obj)
+
+    @staticmethod
+    def view(obj, fields):
+        if not fields:
+            return obj
+        wanted = set(f.strip() for f in str(fields).split(',')) | {'id'}
+        return dict((k, v) for k, v in obj.items() if k in wanted)
+
+    def get_objects_v2(self, request, caller):
+        """POST /node/api/v2/getObjects: `filter` (name: part of the name, ids), `fields`,
+        `limit` and `offset` in the body; the answer is the list of that page."""
+        body = request.json(default={}) or {}
+        if not isinstance(body, dict):
+            return error(400, 'BadRequest', 'The request body must be a JSON object.', nested=False)
+        found = self.objects
+        wanted = body.get('filter') if isinstance(body.get('filter'), dict) else {}
+        if wanted.get('name'):
+            found = [o for o in found if str(wanted['name']).lower() in str(o.get('name', '')).lower()]
+        if wanted.get('ids'):
+            found = [o for o in found if o['id'] in wanted['ids']]
+        try:
+            offset = max(0, int(body.get('offset') or 0))
+            limit = int(body['limit']) if body.get('limit') is not None else None
+        except (TypeError, ValueError):
+            return error(400, 'BadRequest', 'limit and offset must be integers.', nested=False)
+        page = found[offset:offset + limit] if limit is not None else found[offset:]
+        fields = body.get('fields')
+        fields = ','.join(fields) if isinstance(fields, list) else None
+        return json_reply(200, [self.view(o, fields) for o in page])
 
     def session_login(self, request):
         body = request.json(default={})

@@ -80,7 +80,8 @@ def test_protected_endpoint_and_logout(server):
     sid = login(server).json()['user']['session']
     cookie = {'Cookie': 'Red60urne=%s' % sid}
     read = post(server, '/rest/pbx/read/extension', {'columns': ['extension']}, headers=cookie).json()
-    assert read == {'result': 'success', 'values': [{'extension': '201'}, {'extension': '202'}]}
+    assert read == {'result': 'success', 'values': [{'extension': '201'}, {'extension': '202'}],
+                    'numrows': 2}  # the vendor's read answers carry numrows
     assert post(server, '/rest/pbx/read/extension').json()['result'] == 'fail'
     created = post(server, '/rest/pbx/create/extension', {'values': {'extension': '301', 'name': 'Lab'}},
                    headers=cookie).json()
