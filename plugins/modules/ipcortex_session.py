@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ipcortex_session
 short_description: Log in to an IPCortex Communication System, check an Auth Key, or log out
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - With O(state=present) and O(username)/O(password), logs in with C(POST /rest/auth/) as a new
     session and returns the session cookie C(Red60urne) and the user, ready for the tasks that follow.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: saymon_auth_token
 short_description: Create, keep or delete the API token of a SAYMON user
-version_added: 0.1.0
+version_added: 1.0.0
 description:
   - Makes sure a SAYMON user has an API token to pass as the C(api-token) query parameter
     in the tasks that follow (O(state=present)), or has none (O(state=absent)).
