@@ -12,6 +12,7 @@ import json
 import pytest
 
 from ansible_collections.apiauth.sessions.plugins.module_utils import _http as http
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import SECRET_PARAM_MASK
 from ansible_collections.apiauth.sessions.plugins.modules import saymon_auth_token as module
 
 ROOT = 'https://saymon.test'
@@ -69,7 +70,7 @@ def test_present_creates_for_the_logged_in_user(run_module, api):
     assert result['user_id'] == ADMIN_ID and result['login'] == 'admin'
     assert api.current.called and api.create.call_count == 1
     no_secret(result)
-    assert result['invocation']['module_args']['password'] == http.SECRET_PARAM_MASK
+    assert result['invocation']['module_args']['password'] == SECRET_PARAM_MASK
 
 
 def test_present_creates_for_another_user_id(run_module, api):
@@ -83,7 +84,7 @@ def test_present_keeps_a_valid_token_and_returns_it_usable(run_module, api):
     result = run_module(module, dict(ARGS, auth_token=OLD))
     assert result['changed'] is False
     assert result['auth_token'] == OLD and result['params'] == {'api-token': OLD}  # not ********
-    assert result['invocation']['module_args']['auth_token'] == http.SECRET_PARAM_MASK
+    assert result['invocation']['module_args']['auth_token'] == SECRET_PARAM_MASK
     assert not api.create.called
     # Validated with the token alone: no Basic login for a kept token.
     assert all('Authorization' not in r.headers for r in api.mock.request_history)

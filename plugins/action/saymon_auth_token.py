@@ -1,0 +1,15 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apiauth.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs saymon_auth_token in the worker process when the task's connection is local (docs/developing.md)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.apiauth.sessions.plugins.modules import saymon_auth_token
+from ansible_collections.apiauth.sessions.plugins.plugin_utils._action import InProcessAction
+
+
+class ActionModule(InProcessAction):
+    MODULE = saymon_auth_token
