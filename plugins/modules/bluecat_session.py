@@ -240,13 +240,14 @@ def absent(p, client):
 
 
 def tracked(params, result):
-    """What this run changed on the server, for the run's session cleanup: (opened, ended) handles."""
+    """What this run changed on the server, for the run's session cleanup: (opened, ended) handles.
+
+    The session's id and token; the username comes from the connection options."""
     if params['state'] == 'absent':
-        return None, {'session_id': params['session_id'], 'api_token': params['api_token']}
+        return None, {'session_id': str(params['session_id']), 'api_token': params['api_token']}
     if not result.get('changed'):
         return None, None
-    return {'session_id': result['session_id'], 'username': result['username'], 'api_token': result['api_token'],
-            'basic': result['headers']['Authorization'].split(' ', 1)[1]}, None
+    return {'session_id': str(result['session_id']), 'api_token': result['api_token']}, None
 
 
 def main():

@@ -195,3 +195,43 @@ def test_sessions_opened_or_ended_are_told_to_the_run_cleanup(monkeypatch, reque
     name = module.SESSIONS.NAME
     want = ([('opened', name, opened)] if opened else []) + ([('ended', name, ended)] if ended else [])
     assert calls == want
+
+
+def bluecat_server(m):
+    session = {'id': 62, 'type': 'UserSession', 'state': 'LOGGED_IN', 'apiToken': 'bam-token-62',
+               'basicAuthenticationCredentials': 'YXBpOmJhbS10b2tlbi02Mg==', 'user': {'name': 'api'}}
+    m.post(BAM + '/api/v2/sessions', status_code=201, json=session)
+    m.patch(BAM + '/api/v2/sessions/62', json=dict(session, state='LOGGED_OUT'))
+
+
+def saymon_server(m):
+    m.get(SAYMON + '/node/api/users/current', json={'id': 'u1', 'login': 'api', 'authenticationToken': None})
+    m.get(SAYMON + '/node/api/users/u1', json={'id': 'u1', 'login': 'api', 'authenticationToken': None})
+    m.post(SAYMON + '/node/api/users/u1/auth-token', text='"say-token-1"')
+    m.delete(SAYMON + '/node/api/users/u1/auth-token', text='')
+
+
+@pytest.mark.parametrize('module,args,fake,token', [
+    (bluecat_session, {'url': BAM, 'username': 'api', 'password': PASSWORD}, bluecat_server,
+     {'session_id': 'session_id', 'api_token': 'api_token'}),
+    (saymon_auth_token, {'url': SAYMON, 'username': 'api', 'password': PASSWORD}, saymon_server,
+     {'auth_token': 'auth_token'}),
+    (ipcortex_session, {'url': PBX, 'username': 'ops', 'password': PASSWORD},
+     lambda m: (m.post(PBX + '/rest/auth/', json={'result': 'success', 'user': {'login': 'ops'}},
+                       headers={'Set-Cookie': 'Red60urne=cookie-5; Path=/'}),
+                m.post(PBX + '/rest/auth/logout', json={'result': 'success'})),
+     {'session': 'session'}),
+])
+def test_a_session_ended_by_a_task_is_off_the_cleanup_record(monkeypatch, requests_mock, module, args, fake, token):
+    record = []
+    monkeypatch.setattr(token_cache, 'record_opened', lambda s, p, h, **k: record.append(json.dumps(h, sort_keys=True)),
+                        raising=False)
+    monkeypatch.setattr(token_cache, 'forget', lambda s, p, h, **k: record.remove(json.dumps(h, sort_keys=True)),
+                        raising=False)
+    fake(requests_mock)
+    opened, _action = run_action(module, args)
+    assert not opened.get('failed'), opened.get('msg')
+    assert len(record) == 1
+    ended, _action = run_action(module, dict(args, state='absent', **dict((k, opened[v]) for k, v in token.items())))
+    assert not ended.get('failed'), ended.get('msg')
+    assert ended['changed'] and record == []
