@@ -19,16 +19,13 @@ import json
 import re
 import time
 from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
 
 from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
+from ansible_collections.apiauth.sessions.plugins.module_utils._request import RequestSupport, parse_qsl, urlsplit
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
-    COMMON_OPTIONS, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url,
+    COMMON_OPTIONS, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url, shorten,
 )
-
-try:
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
-    from urllib import quote  # type: ignore
 
 PREFIX = 'BLUECAT'
 SYSTEM = 'BlueCat Address Manager'
@@ -39,10 +36,9 @@ CURRENT = '/api/v2/sessions/current'
 MERGE_PATCH = 'application/merge-patch+json'
 
 OPTIONS = COMMON_OPTIONS + (
-    Option('username', help='Address Manager user to log in as (a user with API access).'),
-    Option('password', secret=True, help='Password of I(username).'),
-    Option('read_only', type='bool', default=False,
-           help='Log in with C(readOnly: true), as a secondary (read-only) Address Manager server requires.'),
+    Option('username'),
+    Option('password', secret=True),
+    Option('read_only', type='bool', default=False),
 )
 
 # The UserSession fields a module returns: everything but the token and the Basic credentials.
@@ -114,10 +110,11 @@ class BluecatClient(object):
         if self.username and self.password:
             self.redact.add(basic_credentials(self.username, self.password))
         self.read_only = bool(params.get('read_only'))
-        base_url = check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL)
+        base_url = check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL,
+                                  env='%s_URL' % PREFIX)
         validate = params.get('validate_certs')
         self.http = HttpClient(SYSTEM, base_url, validate_certs=True if validate is None else validate,
-                               ca_path=params.get('ca_path'), timeout=params.get('timeout') or 30,
+                               ca_path=params.get('ca_path'), timeout=params.get('timeout'),
                                redactor=self.redact)
         self.warnings = self.http.warnings
         self.session_id = self.api_token = self.basic = self.session_user = None
@@ -128,8 +125,8 @@ class BluecatClient(object):
         """Adopt an existing session (from an earlier login) instead of logging in."""
         username = username or self.username
         if not basic and not username:
-            raise self.http.error('%s: using session %s needs the username it was opened with; set username '
-                                  '(or BLUECAT_USERNAME).' % (SYSTEM, session_id))
+            raise self.http.error('using session %s needs the username it was opened with; set username '
+                                  '(or BLUECAT_USERNAME).' % shorten(session_id))
         self.session_id, self.api_token, self.session_user = session_id, api_token, username
         self.basic = basic or basic_credentials(username, api_token)
         self.redact.add(api_token, self.basic)
@@ -157,15 +154,15 @@ class BluecatClient(object):
             return to_epoch(parse_datetime(text))
         except (ValueError, TypeError):
             self.warnings.append('%s: could not read apiTokenExpirationDateTime %r; the token expiry is unknown.'
-                                 % (SYSTEM, str(text)[:40]))
+                                 % (SYSTEM, shorten(text, 40)))
             return None
 
     # -- the session endpoints -----------------------------------------------------------
     def login(self):
         """POST /api/v2/sessions; returns the UserSession answer (with its secrets)."""
         if not (self.username and self.password):
-            raise self.http.error('%s: username and password are needed to log in to %s; set them (or '
-                                  'BLUECAT_USERNAME and BLUECAT_PASSWORD).' % (SYSTEM, safe_url(self.http.base_url)))
+            raise self.http.error('username and password are needed to log in to %s; set them (or '
+                                  'BLUECAT_USERNAME and BLUECAT_PASSWORD).' % safe_url(self.http.base_url))
         body = {'username': self.username, 'password': self.password}
         if self.read_only:
             body['readOnly'] = True
@@ -174,9 +171,9 @@ class BluecatClient(object):
             raise self.failure(response, 'log in')
         data = decode_json(self.http, response, 'the login')
         if not isinstance(data, dict) or not data.get('apiToken'):
-            raise self.http.error('%s: the login answer of %s carries no apiToken (HTTP %s); is url the Address '
+            raise self.http.error('the login answer of %s carries no apiToken (HTTP %s); is url the Address '
                                   'Manager server (9.5 or later, RESTful v2 API)?'
-                                  % (SYSTEM, safe_url(response.url or self.http.url(SESSIONS)), response.status_code),
+                                  % (safe_url(response.url or self.http.url(SESSIONS)), response.status_code),
                                   status=response.status_code)
         self._adopt(data)
         return data
@@ -190,8 +187,8 @@ class BluecatClient(object):
             raise self.failure(response, 'check session %s' % self.session_id)
         data = decode_json(self.http, response, 'the session check')
         if not isinstance(data, dict):
-            raise self.http.error('%s: %s answered no session (HTTP 200); is url the Address Manager server?'
-                                  % (SYSTEM, safe_url(self.http.url(CURRENT))))
+            raise self.http.error('%s answered no session (HTTP 200); is url the Address Manager server?'
+                                  % safe_url(self.http.url(CURRENT)))
         expiry = self.expiry_of(data)
         if expiry is not None:
             self.expires_at = expiry
@@ -207,7 +204,7 @@ class BluecatClient(object):
         if response.status_code == 401:
             return None
         if response.status_code not in (200, 204):
-            raise self.failure(response, 'log out session %s' % session_id)
+            raise self.failure(response, 'log out session %s' % shorten(session_id))
         return decode_json(self.http, response, 'the logout') or {}
 
     # -- any other call ----------------------------------------------------------------
@@ -237,13 +234,13 @@ class BluecatClient(object):
         where = safe_url(response.url or self.http.base_url)
         body, kind = _error_body(response)
         if body is None:
-            text = ('%s: %s answered HTTP %s with %s instead of a JSON error when trying to %s; %s'
-                    % (SYSTEM, where, status, kind, what, _remedy(status, None, what, html=True)))
+            text = ('%s answered HTTP %s with %s instead of a JSON error when trying to %s; %s'
+                    % (where, status, kind, what, _remedy(status, None, what, html=True)))
             return self.http.error(text, status=status)
         code = body.get('code')
-        detail = ' '.join(str(body.get('message') or body.get('reason') or '').split())[:300]
-        text = '%s: %s failed at %s: HTTP %s%s%s; %s' % (
-            SYSTEM, what, where, status, ' %s' % code if code else '', ' (%s)' % detail if detail else '',
+        detail = shorten(self.redact(' '.join(str(body.get('message') or body.get('reason') or '').split())), 300)
+        text = '%s failed at %s: HTTP %s%s%s; %s' % (
+            what, where, status, ' %s' % shorten(code, 60) if code else '', ' (%s)' % detail if detail else '',
             _remedy(status, code, what))
         return self.http.error(text, status=status, code=code)
 
@@ -287,7 +284,7 @@ def _remedy(status, code, what, html=False):
     return 'the server refused the request: check the parameters given.'
 
 
-class Bluecat(SessionSystem):
+class Bluecat(SessionSystem, RequestSupport):
     NAME = 'bluecat'
     SYSTEM = SYSTEM
     PREFIX = PREFIX
@@ -320,3 +317,51 @@ class Bluecat(SessionSystem):
     @classmethod
     def end_session(cls, params, handle):
         return cls._client(params, handle).logout() is not None
+
+    # -- the request modules (plugins/module_utils/_request.py) -------------------------------
+    PATH_EXAMPLE = 'zones/3/resourceRecords'
+    REQUEST_SESSION_OPTION = 'api_token'
+    PAGING = 'the limit and offset query parameters; the answer carries count, data and _links.next'
+
+    @classmethod
+    def request_root(cls, params):
+        return check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL) + '/api/v2'
+
+    @classmethod
+    def given_session(cls, params, value):
+        if not params.get('username'):
+            raise ApiError(SYSTEM, '%s: api_token needs the username it was issued to; set username (or '
+                                   'BLUECAT_USERNAME).' % SYSTEM)
+        return {'token': value, 'headers': {'Authorization': 'Basic %s' % basic_credentials(params['username'], value)},
+                'params': {}}
+
+    @classmethod
+    def request_auth(cls, params, session, method, headers, query, body):
+        """A PATCH of the v2 API is a JSON merge patch."""
+        if method == 'PATCH' and not any(name.lower() == 'content-type' for name in headers):
+            headers['Content-Type'] = 'application/merge-patch+json'
+        headers.update(session.get('headers') or {})
+        return headers, query, body
+
+    @classmethod
+    def first_page(cls, path, query, body, size):
+        query = dict(query)
+        query.setdefault('limit', str(size))
+        return path, query, body
+
+    @classmethod
+    def next_page(cls, page, response, data, size):
+        path, query, body = page
+        data = data if isinstance(data, dict) else {}
+        items = data.get('data') if isinstance(data.get('data'), list) else []
+        href = ((data.get('_links') or {}).get('next') or {}).get('href')
+        if not href or not items:
+            return items, None
+        given = dict(parse_qsl(urlsplit(href).query))
+        try:
+            offset = int(given.get('offset'))
+        except (TypeError, ValueError):
+            return items, None
+        if offset <= int(query.get('offset') or 0):
+            return items, None  # a link that does not move forward ends the walk
+        return items, (path, dict(query, offset=str(offset), limit=given.get('limit') or query.get('limit')), body)

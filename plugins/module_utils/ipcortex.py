@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """IPCortex Communication System client: session login (cookie Red60urne), logout, Auth Keys.
 
-The protocol (protocols.md section 4, the vendor's authentication page):
+The protocol (docs/ipcortex.md, and the vendor's authentication page):
   POST /rest/auth/        {"auth": {"type": "auth", "username", "password"}} -> the session
                           cookie Red60urne (also user.session in the body)
   POST /rest/auth/logout  {"auth": {"type": "auth"}} with the cookie
@@ -23,10 +23,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
+from ansible_collections.apiauth.sessions.plugins.module_utils._request import RequestSupport
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
     COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor,
-    check_base_url, decode_json, safe_url,
+    check_base_url, check_header_value, decode_json, header_problem, safe_url, shorten,
 )
 
 PREFIX = 'IPCORTEX'
@@ -37,39 +40,47 @@ LOGOUT_PATH = '/rest/auth/logout'
 EXAMPLE_URL = 'https://pbx.example.com'
 
 OPTIONS = COMMON_OPTIONS + (
-    Option('username', help='Login name of the IPCortex user, for a session (cookie) login.'),
-    Option('password', secret=True, help='Password of O(username).'),
-    Option('api_key', secret=True,
-           help='An Auth Key user token (stateless); use it instead of O(username) and O(password).'),
-    Option('api_key_transport', default='body', choices=('body', 'header'),
-           help='How O(api_key) is sent: in the JSON body (C(auth.key)) or as the header '
-                'C(Authorization: token auth=KEY) (IPCortex 6.3.10 and later).'),
+    Option('username'),
+    Option('password', secret=True),
+    Option('api_key', secret=True),
+    Option('api_key_transport', default='body', choices=('body', 'header')),
 )
 
 
+def check_session_value(session, option='session'):
+    """Refuse, naming the option, a session id that would not be one cookie value: ';' or ','
+    would add cookies of the caller's choosing, spaces and line breaks break the header."""
+    if session is None:
+        return session
+    text = str(session)
+    problem = header_problem(text)
+    if not problem and re.search(r'[;,\s"\\]', text):
+        problem = 'it holds a ";", ",", quote, backslash or space, which a cookie value cannot carry'
+    if problem or not text:
+        raise ApiError(SYSTEM, '%s must be the session id the login returned (the value of the %s cookie): %s.'
+                       % (option, COOKIE, problem or 'it is empty'))
+    return text
 
 
 def auth_mode(params):
     """'password', 'key' or None (no credentials); refuses both kinds or half a pair."""
     username, password, key = params.get('username'), params.get('password'), params.get('api_key')
     if key and (username or password):
-        raise ApiError(SYSTEM, '%s: give either username/password or api_key, not both (an Auth Key works on '
+        raise ApiError(SYSTEM, 'give either username/password or api_key, not both (an Auth Key works on '
                                'its own; check the IPCORTEX_USERNAME, IPCORTEX_PASSWORD and IPCORTEX_API_KEY '
-                               'environment variables too).' % SYSTEM)
+                               'environment variables too).')
     if key:
         return 'key'
     if username or password:
         if not (username and password):
-            raise ApiError(SYSTEM, '%s: username and password go together: give both (or use api_key instead).'
-                           % SYSTEM)
+            raise ApiError(SYSTEM, 'username and password go together: give both (or use api_key instead).')
         return 'password'
     return None
 
 
 def no_credentials_error():
-    return ApiError(SYSTEM, '%s: no credentials: give username and password (a session login) or api_key '
-                            '(an Auth Key), or set IPCORTEX_USERNAME/IPCORTEX_PASSWORD or IPCORTEX_API_KEY.'
-                    % SYSTEM)
+    return ApiError(SYSTEM, 'no credentials: give username and password (a session login) or api_key '
+                            '(an Auth Key), or set IPCORTEX_USERNAME/IPCORTEX_PASSWORD or IPCORTEX_API_KEY.')
 
 
 def cookie_headers(session):
@@ -91,11 +102,14 @@ class IpcortexClient(object):
         self.params = params
         self.redact = Redactor()
         self.redact.add(params.get('password'), params.get('api_key'), params.get('session'))
-        self.base_url = check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL)
+        self.base_url = check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL,
+                                       env='%s_URL' % PREFIX)
+        check_header_value(SYSTEM, 'api_key', params.get('api_key'))
+        check_session_value(params.get('session'))
         validate_certs = params.get('validate_certs')
         self.http = HttpClient(SYSTEM, self.base_url,
                                validate_certs=True if validate_certs is None else validate_certs,
-                               ca_path=params.get('ca_path'), timeout=params.get('timeout') or 30,
+                               ca_path=params.get('ca_path'), timeout=params.get('timeout'),
                                redactor=self.redact)
         self.where = safe_url(self.base_url)
 
@@ -107,25 +121,25 @@ class IpcortexClient(object):
         self.http.session.cookies.clear()
         headers = {}
         if session:
-            headers['Cookie'] = '%s=%s' % (COOKIE, session)
+            headers['Cookie'] = '%s=%s' % (COOKIE, check_session_value(session))
         if key_header:
             headers['Authorization'] = 'token auth=%s' % key_header
         response = self.http.request('POST', path, json_body=body, headers=headers, read_only=read_only)
         status = response.status_code
         if status == 404:
-            raise self.http.error('%s: %s answered HTTP 404 to %s: no IPCortex REST API there. url must be the '
+            raise self.http.error('%s answered HTTP 404 to %s: no IPCortex REST API there. url must be the '
                                   'server root (for example %s); the collection adds /rest/ itself.'
-                                  % (SYSTEM, self.where, what, EXAMPLE_URL), status=status)
+                                  % (self.where, what, EXAMPLE_URL), status=status)
         if status >= 500:
-            raise self.http.error('%s: %s answered HTTP %s (server error) to %s. Check the server, or try again '
-                                  'later.' % (SYSTEM, self.where, status, what), status=status)
+            raise self.http.error('%s answered HTTP %s (server error) to %s. Check the server, or try again '
+                                  'later.' % (self.where, status, what), status=status)
         answer = decode_json(self.http, response, what)
         if answer is not None and (not isinstance(answer, dict) or 'result' not in answer):
-            raise self.http.error('%s: %s answered HTTP %s to %s with JSON that has no "result" field. Is url an '
-                                  'IPCortex Communication System?' % (SYSTEM, self.where, status, what), status=status)
+            raise self.http.error('%s answered HTTP %s to %s with JSON that has no "result" field. Is url an '
+                                  'IPCortex Communication System?' % (self.where, status, what), status=status)
         if answer is None and not 200 <= status < 300:
-            raise self.http.error('%s: %s answered HTTP %s with an empty body to %s.'
-                                  % (SYSTEM, self.where, status, what), status=status)
+            raise self.http.error('%s answered HTTP %s with an empty body to %s.'
+                                  % (self.where, status, what), status=status)
         return response, answer
 
     def _server_says(self, answer):
@@ -133,7 +147,7 @@ class IpcortexClient(object):
         for field in ('message', 'error', 'reason'):
             text = (answer or {}).get(field)
             if isinstance(text, str) and text.strip():
-                return ' The server said: %s.' % self.redact(text.strip().rstrip('.'))[:200]
+                return ' The server said: %s.' % shorten(self.redact(text.strip().rstrip('.')), 200)
         return ''
 
     # -- the protocol ------------------------------------------------------------------------
@@ -142,18 +156,20 @@ class IpcortexClient(object):
         username = self.params.get('username')
         body = {'auth': {'type': 'auth', 'username': username, 'password': self.params.get('password')}}
         response, answer = self._call(AUTH_PATH, body, 'the login')
-        if not answer or answer.get('result') != 'success':
-            raise self.http.error('%s: login of user %r at %s failed: wrong username or password (the server '
+        if answer is None:
+            raise self._empty_answer(response, 'the login')
+        if answer.get('result') != 'success':
+            raise self.http.error('login of user %r at %s failed: wrong username or password (the server '
                                   'answered "result": "fail").%s Check username and password.'
-                                  % (SYSTEM, username, self.where, self._server_says(answer)),
+                                  % (shorten(username), self.where, self._server_says(answer)),
                                   status=response.status_code, code='fail')
         user = answer.get('user') if isinstance(answer.get('user'), dict) else {}
         # The cookie is what the server will recognise; the body copy is the fallback.
         session = response.cookies.get(COOKIE) or user.get('session')
         if not session:
-            raise self.http.error('%s: the login at %s succeeded but the answer carried no %s session cookie '
+            raise self.http.error('the login at %s succeeded but the answer carried no %s session cookie '
                                   '(and no user.session). Is a proxy removing Set-Cookie?'
-                                  % (SYSTEM, self.where, COOKIE), status=response.status_code)
+                                  % (self.where, COOKIE), status=response.status_code)
         session = str(session)
         self.redact.add(session)
         return session, answer
@@ -167,14 +183,22 @@ class IpcortexClient(object):
         else:
             response, answer = self._call(AUTH_PATH, {'auth': {'type': 'auth', 'key': key}}, 'the api_key check',
                                           read_only=True)
-        if not answer or answer.get('result') != 'success':
+        if answer is None:
+            raise self._empty_answer(response, 'the api_key check')
+        if answer.get('result') != 'success':
             hint = (' Servers before release 6.3.10 ignore the Authorization header: try api_key_transport=body.'
                     if transport == 'header' else '')
-            raise self.http.error('%s: %s refused the api_key (bad, revoked or mistyped Auth Key; the server '
+            raise self.http.error('%s refused the api_key (bad, revoked or mistyped Auth Key; the server '
                                   'answered "result": "fail").%s Check the key (an Auth Key token of the user).%s'
-                                  % (SYSTEM, self.where, self._server_says(answer), hint),
+                                  % (self.where, self._server_says(answer), hint),
                                   status=response.status_code, code='fail')
         return answer
+
+    def _empty_answer(self, response, what):
+        """An answer with nothing (or only white space) in it decides nothing: say so, not a refusal."""
+        return self.http.error('%s answered an empty body (HTTP %s) to %s instead of a "result"; is url an IPCortex '
+                               'Communication System, and is no proxy in the way?'
+                               % (self.where, response.status_code, what), status=response.status_code)
 
     def check_session(self, session):
         """The answer describing the live session, or None when it is gone (expired, logged out)."""
@@ -192,7 +216,7 @@ class IpcortexClient(object):
         return answer is None or answer.get('result') == 'success'
 
 
-class Ipcortex(SessionSystem):
+class Ipcortex(SessionSystem, RequestSupport):
     NAME = 'ipcortex'
     SYSTEM = SYSTEM
     PREFIX = PREFIX
@@ -226,3 +250,52 @@ class Ipcortex(SessionSystem):
         if not session:
             return False  # an Auth Key opens nothing
         return IpcortexClient(params).logout(session)
+
+    # -- the request modules (plugins/module_utils/_request.py) -------------------------------
+    PATH_EXAMPLE = 'pbx/read/extension'
+    REQUEST_SESSION_OPTION = 'session'
+    AUTH_BODY = ('auth',)
+    PAGING = 'a read answers every row at once (values, numrows): nothing to page'
+
+    @classmethod
+    def request_root(cls, params):
+        return check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL) + '/rest'
+
+    @classmethod
+    def given_session(cls, params, value):
+        return {'token': value, 'headers': cookie_headers(value), 'params': {}}
+
+    @classmethod
+    def request_auth(cls, params, session, method, headers, query, body):
+        """The cookie, or the Auth Key in the header or (api_key_transport=body) in the body's auth."""
+        given = dict(session.get('headers') or {})
+        key = given.get('Authorization', '')
+        if key.startswith('token auth=') and params.get('api_key_transport', 'body') == 'body':
+            del given['Authorization']
+            body = dict(body or {}, auth={'type': 'auth', 'key': key[len('token auth='):]})
+        headers.update(given)
+        return headers, query, body
+
+    @staticmethod
+    def _failed(data):
+        return isinstance(data, dict) and data.get('result') == 'fail'
+
+    @classmethod
+    def session_gone(cls, status, data):
+        return cls._failed(data) and bool(re.search(r'auth|session|login', str(data.get('message', '')), re.I))
+
+    @classmethod
+    def api_failure(cls, status, data):
+        if not cls._failed(data):
+            return None
+        return 'the server answered result "fail"%s' % (': %s' % str(data['message'])[:200] if data.get('message') else '')
+
+    @classmethod
+    def is_read(cls, method, path):
+        parts = path.split('/')
+        return method in ('GET', 'HEAD') or (len(parts) > 1 and parts[1] == 'read')
+
+    @classmethod
+    def next_page(cls, page, response, data, size):
+        values = data.get('values') if isinstance(data, dict) else None
+        return (values if isinstance(values, list) else []), None

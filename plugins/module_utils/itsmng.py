@@ -4,8 +4,9 @@
 """ITSM-NG (and GLPI 9.5 / 10) REST API session client.
 
 Speaks `<url>/initSession`, `killSession`, the profile and entity endpoints, getFullSession
-and lostPassword, as protocols.md §1 describes them, accepting both the ITSM-NG answer
-shapes (empty bodies, 400 ERROR) and the GLPI 10 ones (`true`, 200 `false`).
+and lostPassword (docs/itsmng.md), accepting both the ITSM-NG answer shapes (empty bodies,
+400 ERROR) and the GLPI 10 ones (`true`, 200 `false`). Messages name the product as
+"ITSM-NG / GLPI" until an answer shows which of the two the server is.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,33 +15,30 @@ __metaclass__ = type
 
 import base64
 import re
-
-try:
-    from html import unescape as html_unescape
-except ImportError:  # pragma: no cover
-    from HTMLParser import HTMLParser  # type: ignore
-    html_unescape = HTMLParser().unescape
+from html import unescape as html_unescape
 
 from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
+from ansible_collections.apiauth.sessions.plugins.module_utils._request import RequestSupport
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
     COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor,
-    check_base_url, decode_json, safe_url,
+    check_base_url, check_header_value, decode_json, safe_url, shorten,
 )
 
 PREFIX = 'ITSMNG'
 SYSTEM = 'ITSM-NG'
+# What messages call the server while its answers have not shown which product it is.
+PRODUCT = 'ITSM-NG / GLPI'
 URL_EXAMPLE = 'https://itsm.example.com/apirest.php'
 
 OPTIONS = COMMON_OPTIONS + (
-    Option('app_token', secret=True, help='App-Token of the API client, when the server requires one.'),
-    Option('user_token', secret=True, help='Personal remote access key of the user; wins over username/password.'),
-    Option('username', help='Login name, with password.'),
-    Option('password', secret=True, help='Password of username.'),
-    Option('credentials_in', default='header', choices=('header', 'query'),
-           help='Send credentials and tokens as headers, or in the query string for proxies that strip them.'),
+    Option('app_token', secret=True),
+    Option('user_token', secret=True),
+    Option('username'),
+    Option('password', secret=True),
+    Option('credentials_in', default='header', choices=('header', 'query')),
 )
 
-# What each ERROR_* means for the user, and what to do about it (protocols.md §1).
+# What each ERROR_* means for the user, and what to do about it (docs/itsmng.md).
 ERRORS = {
     'ERROR_NOT_ALLOWED_IP': 'no active API client on the server matches the address of this machine; '
                             'add its IP range to an API client (Setup > General > API)',
@@ -64,14 +62,32 @@ ERRORS = {
                            'apiauth.sessions.itsmng_active_profile',
     'ERROR_JSON_PAYLOAD_FORBIDDEN': 'the server refused a body on a GET request',
     'ERROR_JSON_PAYLOAD_INVALID': 'the server could not read the JSON body',
-    'ERROR': 'the server refused the request (a bad parameter, or the API is disabled)',
 }
+
+# The generic code ERROR covers several causes that only the server's message tells apart. The
+# servers ship these texts in English and French; another language gets the generic sentence
+# with the server's own words.
+ERROR_TEXTS = (
+    (('API disabled', 'API désactivée'),
+     'the REST API is disabled on the server; an administrator enables it in Setup > General > API '
+     '("Enable Rest API")'),
+    (('Email notifications are disabled', 'Les notifications par courriel sont désactivées'),
+     'the server cannot send the password reset mail because its email notifications are disabled; an '
+     'administrator enables them in Setup > Notifications (notifications, and followups via email)'),
+    (('Your password reset request has expired or is invalid',
+      'Votre demande de réinitialisation du mot de passe a expiré ou est invalide'),
+     'the password reset token is wrong, already used, or more than one day old; ask for a new reset mail '
+     '(email only, without token) and use the token of the newest mail'),
+    (('A session is active', 'Une session est active'),
+     'the server saw a session with the password reset request; ask without a session'),
+    (('email parameter missing', 'paramètre email manquant'),
+     'no email address reached the server; give email'),
+)
 
 SESSION_INVALID = 'ERROR_SESSION_TOKEN_INVALID'
 _DOC_SUFFIX = re.compile(r';?\s*view documentation in your browser at .*$', re.I | re.S)
-
-
-
+# The product a lostPassword answer names ("... match an exisiting GLPI user ...").
+_PRODUCT_IN_TEXT = re.compile(r'\b(GLPI|ITSM-NG)\b')
 
 # The session option of the modules that act on an open session.
 SESSION_SPEC = {'session_token': {'type': 'str', 'no_log': True, 'required': True}}
@@ -82,6 +98,19 @@ def server_message(text):
     return _DOC_SUFFIX.sub('', str(text or '')).strip()
 
 
+def error_meaning(code, message, endpoint):
+    """What an error code means for the user; for ERROR, what its message says."""
+    if code != 'ERROR':
+        return ERRORS.get(code, 'the server refused the request')
+    lowered = message.lower()
+    for phrases, meaning in ERROR_TEXTS:
+        if any(phrase.lower() in lowered for phrase in phrases):
+            return meaning
+    if endpoint == 'lostPassword':
+        return 'the server refused the password reset request'
+    return 'the server refused the request (a parameter it does not accept)'
+
+
 def truthy(value):
     """active_entity_recursive is 1 after login and true/false after a change."""
     if isinstance(value, str):
@@ -89,28 +118,49 @@ def truthy(value):
     return bool(value)
 
 
+def _check_options(params, session_token):
+    """Refuse, naming the option, values that cannot be sent as the server expects them."""
+    for name in ('app_token', 'user_token'):
+        check_header_value(PRODUCT, name, params.get(name))
+    check_header_value(PRODUCT, 'session_token', session_token)
+    basic = params.get('credentials_in') != 'query' and not params.get('user_token')
+    if basic and params.get('username') and ':' in str(params['username']):
+        raise ApiError(PRODUCT, 'username must not contain ":" (HTTP Basic authentication cannot carry it); '
+                                'use user_token, or credentials_in=query.')
+
+
 class ItsmngClient(object):
     """One ITSM-NG API user: logs in, keeps the session token, ends it."""
 
     def __init__(self, params, session_token=None):
         self.params = params
-        url = check_base_url(SYSTEM, params.get('url'), path_suffix='/apirest.php', example=URL_EXAMPLE)
+        url = check_base_url(PRODUCT, params.get('url'), path_suffix='/apirest.php', example=URL_EXAMPLE,
+                             env='%s_URL' % PREFIX)
+        _check_options(params, session_token)
         self.redact = Redactor()
         self.redact.add(params.get('password'), params.get('user_token'), params.get('app_token'))
         if params.get('username') and params.get('password'):
             self.redact.add(self._basic())
-        self.http = HttpClient(SYSTEM, url, validate_certs=params.get('validate_certs', True),
-                               ca_path=params.get('ca_path'), timeout=params.get('timeout') or 30,
+        validate = params.get('validate_certs')
+        self.http = HttpClient(PRODUCT, url, validate_certs=True if validate is None else validate,
+                               ca_path=params.get('ca_path'), timeout=params.get('timeout'),
                                redactor=self.redact)
         self.warnings = self.http.warnings
         self.in_query = params.get('credentials_in') == 'query'
         self.session_token = None
         self.relogged = False
-        self.logins = 0
         if session_token:
             self.use_session(session_token)
         if params.get('user_token') and (params.get('username') or params.get('password')):
-            self.warnings.append('ITSM-NG: both user_token and username/password are given; user_token is used.')
+            self.warnings.append('%s: both user_token and username/password are given; user_token is used.' % PRODUCT)
+
+    @property
+    def product(self):
+        """'ITSM-NG', 'GLPI', or 'ITSM-NG / GLPI' while the server's answers have not told."""
+        return self.http.system
+
+    def learn_product(self, name):
+        self.http.system = name
 
     # -- credentials ----------------------------------------------------------------
     def _basic(self):
@@ -183,39 +233,44 @@ class ItsmngClient(object):
     def api_error(self, endpoint, status, code, message, meaning=None):
         where = safe_url(self.http.url(endpoint))
         if code is None:
-            text = 'ITSM-NG: %s answered HTTP %s with no ITSM-NG error code; check that url points at the ' \
-                   'API root (.../apirest.php) and that no proxy is in the way.' % (where, status)
+            text = '%s answered HTTP %s with no %s error code; check that url points at the API root ' \
+                   '(.../apirest.php) and that no proxy is in the way.' % (where, status, self.product)
         else:
-            meaning = meaning or ERRORS.get(code, 'the server refused the request')
-            said = ' (server said: "%s")' % message if message else ''
-            text = 'ITSM-NG %s on %s: %s%s.' % (code, endpoint, meaning, said)
+            meaning = meaning or error_meaning(code, message, endpoint)
+            said = ' (server said: "%s")' % shorten(self.redact(message), 200) if message else ''
+            text = '%s on %s: %s%s.' % (code, endpoint, meaning, said)
         return self.http.error(text, status=status, code=code)
 
     # -- session ----------------------------------------------------------------------
     def login(self, full_session=False):
         """initSession; returns the answer (session_token, and session when full)."""
         if not self.has_credentials():
-            raise ApiError(SYSTEM, 'ITSM-NG: no credentials to open a session with; give user_token, or '
-                                   'username and password (or ITSMNG_USER_TOKEN / ITSMNG_USERNAME and ITSMNG_PASSWORD).')
+            raise self.http.error('no credentials to open a session with; give user_token, or username and '
+                                  'password (or ITSMNG_USER_TOKEN / ITSMNG_USERNAME and ITSMNG_PASSWORD).')
         query = {'get_full_session': 'true'} if full_session else None
         _status, data = self.call('GET', 'initSession', query=query, login=True, read_only=False)
         token = data.get('session_token') if isinstance(data, dict) else None
         if not token or not isinstance(token, str):
-            raise self.http.error('ITSM-NG: initSession answered without a session_token; is url the API root '
+            raise self.http.error('initSession answered without a session_token; is url the API root '
                                   '(.../apirest.php) of an ITSM-NG or GLPI server?')
         self.use_session(token)
-        self.logins += 1
         return data
 
     def kill(self):
         """killSession. True if a live session was ended, False if it was already gone."""
         try:
-            self.call('GET', 'killSession', read_only=False, relogin=False)
+            data = self.call('GET', 'killSession', read_only=False, relogin=False)[1]
         except ApiError as exc:
             if exc.code == SESSION_INVALID:
                 return False
             raise
+        self._learn_from_success(data)
         return True
+
+    def _learn_from_success(self, data):
+        """killSession and changeActiveProfile answer an empty body on ITSM-NG, `true` on GLPI 10."""
+        if data is True:
+            self.learn_product('GLPI')
 
     def alive(self):
         """Is the session valid? (no re-login)."""
@@ -239,7 +294,8 @@ class ItsmngClient(object):
 
     def change_profile(self, profile_id):
         # ITSM-NG answers an empty body, GLPI 10 `true`: both are success.
-        self.call('POST', 'changeActiveProfile', body={'profiles_id': int(profile_id)}, read_only=False)
+        data = self.call('POST', 'changeActiveProfile', body={'profiles_id': int(profile_id)}, read_only=False)[1]
+        self._learn_from_success(data)
 
     # -- entities -------------------------------------------------------------------
     def my_entities(self, recursive=True):
@@ -268,20 +324,25 @@ class ItsmngClient(object):
                 raise self.api_error('changeActiveEntities', exc.status, exc.code, '', meaning=refused)
             raise
         if data is False:  # GLPI 10 refuses with 200 `false`
+            self.learn_product('GLPI')
             raise self.api_error('changeActiveEntities', 200, 'ERROR', '', meaning=refused)
 
     # -- password reset -------------------------------------------------------------
     def lost_password(self, email, token=None, new_password=None):
         """Ask for the reset mail, or complete the reset. Never sends a Session-Token."""
+        if email is not None and re.search(r'[\x00-\x1f\x7f]', str(email)):
+            raise self.http.error('email must be one email address, without line breaks or control characters.')
         body = {'email': email}
         if token:
             self.redact.add(token, new_password)
             body.update({'password_forget_token': token, 'password': new_password})
         _status, data = self.call('PUT', 'lostPassword', body=body, session=False, read_only=False,
                                   relogin=False)
-        if isinstance(data, list):
-            return ' '.join(str(x) for x in data)
-        return '' if data is None else str(data)
+        text = ' '.join(str(x) for x in data) if isinstance(data, list) else '' if data is None else str(data)
+        named = _PRODUCT_IN_TEXT.search(text)
+        if named:
+            self.learn_product(named.group(1))
+        return text
 
     # -- results --------------------------------------------------------------------
     def headers(self):
@@ -295,7 +356,7 @@ def entity_view(entity):
     return {'id': int(entity.get('id')), 'name': parts[-1], 'complete_name': ' > '.join(parts)}
 
 
-def find_entity(entities, wanted):
+def find_entity(entities, wanted, product=PRODUCT):
     """Resolve an entity given by id, complete path ('Root entity > Child A') or short name."""
     wanted = str(wanted).strip()
     if re.match(r'^\d+$', wanted):
@@ -311,8 +372,8 @@ def find_entity(entities, wanted):
         matches = [e for e in entities if e['name'] == path] or \
                   [e for e in entities if e['name'].lower() == path.lower()]
     if len(matches) > 1:
-        raise ApiError(SYSTEM, 'ITSM-NG: entity name "%s" is ambiguous: %s; give the complete path or the id.'
-                       % (wanted, '; '.join('%s (%s)' % (e['complete_name'], e['id']) for e in matches)))
+        raise ApiError(product, 'entity name "%s" is ambiguous: %s; give the complete path or the id.'
+                       % (shorten(wanted), '; '.join('%s (%s)' % (e['complete_name'], e['id']) for e in matches)))
     return matches[0] if matches else None
 
 
@@ -345,7 +406,7 @@ def relogin_result(client):
     return dict(relogged_in=True, **session_result(client)) if client.relogged else {}
 
 
-class Itsmng(SessionSystem):
+class Itsmng(SessionSystem, RequestSupport):
     NAME = 'itsmng'
     SYSTEM = SYSTEM
     PREFIX = PREFIX
@@ -368,3 +429,54 @@ class Itsmng(SessionSystem):
     @classmethod
     def end_session(cls, params, handle):
         return ItsmngClient(params, session_token=handle.get('session_token')).kill()
+
+    # -- the request modules (plugins/module_utils/_request.py) -------------------------------
+    PATH_EXAMPLE = 'Computer/1'
+    REQUEST_SESSION_OPTION = 'session_token'
+    AUTH_HEADERS = ('authorization', 'cookie', 'session-token', 'app-token')
+    AUTH_QUERY = ('session_token', 'app_token', 'user_token', 'login', 'password')
+    PAGING = 'the range=<start>-<end> query parameter; the answer says Content-Range: <start>-<end>/<total>'
+    CONTENT_RANGE = re.compile(r'^\s*(\d+)-(\d+)/(\d+)\s*$')
+
+    @classmethod
+    def request_root(cls, params):
+        return check_base_url(SYSTEM, params.get('url'), path_suffix='/apirest.php', example=URL_EXAMPLE)
+
+    @classmethod
+    def given_session(cls, params, value):
+        headers = {'Session-Token': value}
+        if params.get('app_token'):
+            headers['App-Token'] = params['app_token']
+        return {'token': value, 'headers': headers, 'params': {}}
+
+    @classmethod
+    def request_auth(cls, params, session, method, headers, query, body):
+        """The session's Session-Token and App-Token, as headers or (credentials_in=query) parameters."""
+        for name, value in (session.get('headers') or {}).items():
+            if params.get('credentials_in') == 'query' and name in ('Session-Token', 'App-Token'):
+                query[name.lower().replace('-', '_')] = value
+            else:
+                headers[name] = value
+        return headers, query, body
+
+    @classmethod
+    def session_gone(cls, status, data):
+        return status == 401 and isinstance(data, list) and bool(data) and data[0] == SESSION_INVALID
+
+    @classmethod
+    def first_page(cls, path, query, body, size):
+        found = re.match(r'^\s*(\d+)', str(query.get('range', '0')))
+        start = int(found.group(1)) if found else 0
+        return path, dict(query, range='%d-%d' % (start, start + size - 1)), body
+
+    @classmethod
+    def next_page(cls, page, response, data, size):
+        path, query, body = page
+        items = data if isinstance(data, list) else []
+        found = cls.CONTENT_RANGE.match(response.headers.get('Content-Range') or '')
+        if not found or not items:
+            return items, None
+        end, total = int(found.group(2)), int(found.group(3))
+        if end + 1 >= total:
+            return items, None
+        return items, (path, dict(query, range='%d-%d' % (end + 1, end + size)), body)

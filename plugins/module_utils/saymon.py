@@ -17,15 +17,12 @@ import base64
 import hashlib
 import json
 import re
-
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
-    from urlparse import urlsplit  # type: ignore
+from urllib.parse import urlsplit
 
 from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
+from ansible_collections.apiauth.sessions.plugins.module_utils._request import RequestSupport
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
-    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url)
+    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url, shorten)
 
 PREFIX = 'SAYMON'
 SYSTEM = 'SAYMON'
@@ -35,13 +32,14 @@ EXAMPLE_URL = 'https://saymon.example.com'
 TOKEN_PARAM = 'api-token'
 
 OPTIONS = COMMON_OPTIONS + (
-    Option('username', help='Login of the SAYMON account that calls the API (HTTP Basic authentication).'),
-    Option('password', secret=True, help='Password of that account.'),
-    Option('user_id', help='Id of the user whose API token is managed; default: the logged-in user.'),
+    Option('username'),
+    Option('password', secret=True),
+    Option('user_id'),
 )
 
-# SAYMON ids are MongoDB ObjectIds (24 hex digits); accept any id that is one safe path segment.
-_USER_ID = re.compile(r'^[A-Za-z0-9_.:@~-]+$')
+# SAYMON ids are MongoDB ObjectIds (24 hex digits); accept any id that is one safe path segment
+# of a sane length.
+_USER_ID = re.compile(r'^[A-Za-z0-9_.:@~-]{1,128}$')
 # What a token may look like when a server or proxy answers it without the JSON quotes.
 _BARE_TOKEN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._~+/=-]*$')
 _UNKNOWN = object()
@@ -55,21 +53,22 @@ def check_user_id(value):
         return None
     text = str(value).strip()
     if not text or text in ('.', '..') or not _USER_ID.match(text):
-        raise ApiError(SYSTEM, '%s: user_id %r is not a SAYMON user id; give the id of a user (like '
+        raise ApiError(SYSTEM, 'user_id %r is not a SAYMON user id; give the id of a user (like '
                                '5e21b752308c3c66d64e072c, the "id" of GET /node/api/users/current), or omit '
-                               'user_id to use the logged-in user.' % (SYSTEM, text[:80]))
+                               'user_id to use the logged-in user.' % shorten(text))
     return text
 
 
-def error_detail(response):
+def error_detail(response, redact=str):
     """(code, message) of a SAYMON error body {"code", "message"}; the message of an auth error
-    is itself a JSON string {"errorCode": 3, "message": "..."}, unwrapped here."""
+    is itself a JSON string {"errorCode": 3, "message": "..."}, unwrapped here. Both are
+    redacted before they are cut, so that no piece of a secret survives at the cut."""
     try:
         body = json.loads((response.content or b'').decode('utf-8'))
     except (ValueError, UnicodeDecodeError):
         return None, None
     if not isinstance(body, dict):
-        return None, body.strip()[:200] if isinstance(body, str) else None
+        return None, shorten(redact(body.strip()), 200) if isinstance(body, str) else None
     code, message = body.get('code'), body.get('message')
     if isinstance(message, str):
         try:
@@ -78,10 +77,10 @@ def error_detail(response):
             inner = None
         if isinstance(inner, dict) and isinstance(inner.get('message'), str):
             message = inner['message']
-        message = message.strip()[:200] or None
+        message = shorten(redact(message.strip()), 200) or None
     elif message is not None:
-        message = json.dumps(message)[:200]
-    return (str(code) if code is not None else None), message
+        message = shorten(redact(json.dumps(message)), 200)
+    return (shorten(redact(str(code)), 60) if code is not None else None), message
 
 
 def token_fingerprint(token):
@@ -102,15 +101,15 @@ class SaymonClient(object):
         self._basic = None
         if self.username is not None and self.password is not None:
             if ':' in self.username:
-                raise ApiError(SYSTEM, '%s: username must not contain ":" (HTTP Basic authentication '
-                                       'cannot carry it).' % SYSTEM)
+                raise ApiError(SYSTEM, 'username must not contain ":" (HTTP Basic authentication '
+                                       'cannot carry it).')
             pair = '%s:%s' % (self.username, self.password)
             self._basic = base64.b64encode(pair.encode('utf-8')).decode('ascii')
             self.redact.add(pair, self._basic)
-        root = check_base_url(SYSTEM, values['url'], example=EXAMPLE_URL)
+        root = check_base_url(SYSTEM, values['url'], example=EXAMPLE_URL, env='%s_URL' % PREFIX)
         if re.search(r'(^|/)node(/api)?(/.*)?$', urlsplit(root).path):
-            raise ApiError(SYSTEM, '%s: url must be the server root, like %s, without /node/api (the collection '
-                                   'adds the API path); got %s.' % (SYSTEM, EXAMPLE_URL, safe_url(root)))
+            raise ApiError(SYSTEM, 'url must be the server root, like %s, without /node/api (the collection '
+                                   'adds the API path); got %s.' % (EXAMPLE_URL, safe_url(root)))
         self.user_id = check_user_id(values['user_id'])
         self.where = safe_url(root)
         self.http = HttpClient(SYSTEM, root + API_PATH, validate_certs=values['validate_certs'],
@@ -133,9 +132,8 @@ class SaymonClient(object):
         elif self._basic:
             params, headers = None, {'Authorization': 'Basic ' + self._basic}
         else:
-            raise ApiError(SYSTEM, '%s: username and password are needed to %s at %s; set username and '
-                                   'password (or SAYMON_USERNAME and SAYMON_PASSWORD).'
-                           % (SYSTEM, action, self.where))
+            raise self.http.error('username and password are needed to %s at %s; set username and '
+                                  'password (or SAYMON_USERNAME and SAYMON_PASSWORD).' % (action, self.where))
         response = self.http.request(method, path, params=params, headers=headers, read_only=read_only)
         if not 200 <= response.status_code < 300:
             raise self._error(response, action, user_id, bool(token))
@@ -143,40 +141,41 @@ class SaymonClient(object):
 
     def _error(self, response, action, user_id, via_token):
         status = response.status_code
-        code, message = error_detail(response)
+        code, message = error_detail(response, self.redact)
         if code is None and message is None:
             decode_json(self.http, response, action)  # raises the HTML / not-JSON sentence
         said = ' (server: %s)' % ': '.join(p for p in (code, message) if p) if (code or message) else ''
-        where = self.where
-        if status == 401 and code == 'InvalidCredentials':
-            text = ('%s: %s refused the login of %r: wrong username or password%s. Check username and password '
-                    '(SAYMON_USERNAME, SAYMON_PASSWORD).' % (SYSTEM, where, self.username, said))
-        elif status == 401 and via_token:
-            text = ('%s: %s refused the API token%s: it was deleted or replaced by a newer token, or token '
-                    'authentication is switched off on the server. Create a new token (state=present).'
-                    % (SYSTEM, where, said))
-        elif status == 401:
-            text = ('%s: %s answered 401 Unauthorized to %s%s: the request was not logged in. Check username and '
-                    'password, and that no proxy strips the Authorization header.' % (SYSTEM, where, action, said))
-        elif status == 403:
-            who = 'the account %r' % self.username if not via_token else 'the token\'s user'
-            text = ('%s: %s may not %s at %s: it lacks the %s permission%s. Grant %s to that account in SAYMON, '
-                    'or use an account that has it.' % (SYSTEM, who, action, where, MANAGE_USERS, said, MANAGE_USERS))
-        elif status == 404 and user_id and code != 'ResourceNotFound':
-            text = ('%s: there is no user with id %r at %s%s. Check user_id, or omit it to use the logged-in user.'
-                    % (SYSTEM, user_id, where, said))
-        elif status == 404:
-            text = ('%s: %s has no %s%s. Is url the SAYMON server root (like %s)?'
-                    % (SYSTEM, where, API_PATH, said, EXAMPLE_URL))
-        else:
-            text = '%s: %s failed at %s with HTTP %s%s.' % (SYSTEM, action[0].upper() + action[1:], where, status, said)
+        text = self._error_text(status, code, action, user_id, via_token) % {'said': said}
         return self.http.error(text, status=status, code=code)
+
+    def _error_text(self, status, code, action, user_id, via_token):
+        """The sentence for a refused call, with %(said)s where the server's words go."""
+        where, user = self.where, shorten(self.username)
+        if status == 401 and code == 'InvalidCredentials':
+            return ('%s refused the login of %r: wrong username or password%%(said)s. Check username and password '
+                    '(SAYMON_USERNAME, SAYMON_PASSWORD).' % (where, user))
+        if status == 401 and via_token:
+            return ('%s refused the API token%%(said)s: it was deleted or replaced by a newer token, or token '
+                    'authentication is switched off on the server. Create a new token (state=present).' % where)
+        if status == 401:
+            return ('%s answered 401 Unauthorized to %s%%(said)s: the request was not logged in. Check username and '
+                    'password, and that no proxy strips the Authorization header.' % (where, action))
+        if status == 403:
+            who = 'the account %r' % user if not via_token else 'the token\'s user'
+            return ('%s may not %s at %s: it lacks the %s permission%%(said)s. Grant %s to that account in SAYMON, '
+                    'or use an account that has it.' % (who, action, where, MANAGE_USERS, MANAGE_USERS))
+        if status == 404 and user_id and code != 'ResourceNotFound':
+            return ('there is no user with id %r at %s%%(said)s. Check user_id, or omit it to use the logged-in '
+                    'user.' % (shorten(user_id), where))
+        if status == 404:
+            return '%s has no %s%%(said)s. Is url the SAYMON server root (like %s)?' % (where, API_PATH, EXAMPLE_URL)
+        return '%s failed at %s with HTTP %s%%(said)s.' % (action[0].upper() + action[1:], where, status)
 
     def _user(self, response, what):
         user = decode_json(self.http, response, what)
         if not isinstance(user, dict) or user.get('id') in (None, ''):
-            raise self.http.error('%s: %s answered no user object to %s. Is url the SAYMON server root?'
-                                  % (SYSTEM, self.where, what), status=response.status_code)
+            raise self.http.error('%s answered no user object to %s. Is url the SAYMON server root?'
+                                  % (self.where, what), status=response.status_code)
         user = dict(user, id=str(user['id']))
         self.redact.add(user.get('authenticationToken'))
         return user
@@ -237,11 +236,11 @@ def decode_token(client, response, what):
     kinds = {dict: 'a JSON object', list: 'a JSON array', str: 'a JSON string that is no token',
              type(None): 'JSON null', bool: 'a JSON boolean'}
     kind = 'an empty answer' if not text else kinds.get(type(value), 'a JSON number')
-    raise client.error('%s: %s answered %s instead of the token string to %s. Is url the SAYMON server root?'
-                       % (SYSTEM, safe_url(client.base_url), kind, what), status=response.status_code)
+    raise client.error('%s answered %s instead of the token string to %s. Is url the SAYMON server root?'
+                       % (safe_url(client.base_url), kind, what), status=response.status_code)
 
 
-class Saymon(SessionSystem):
+class Saymon(SessionSystem, RequestSupport):
     """The lookup's session is the user's API token."""
 
     NAME = 'saymon'
@@ -262,10 +261,10 @@ class Saymon(SessionSystem):
         user = client.user(client.user_id)
         token = user.get('authenticationToken', _UNKNOWN)
         if token is _UNKNOWN:
-            raise ApiError(SYSTEM, '%s: %s does not show the authenticationToken of user %s to this account, so the '
-                                   'lookup cannot tell whether the user has a token and will not risk replacing it; '
-                                   'use the apiauth.sessions.saymon_auth_token module instead.'
-                           % (SYSTEM, client.where, user['id']))
+            raise client.http.error('%s does not show the authenticationToken of user %s to this account, so the '
+                                    'lookup cannot tell whether the user has a token and will not risk replacing it; '
+                                    'use the apiauth.sessions.saymon_auth_token module instead.'
+                                    % (client.where, shorten(user['id'])))
         created = not token
         if created:
             token = client.create_token(user['id'])
@@ -299,3 +298,47 @@ class Saymon(SessionSystem):
         if handle.get('token_sha256') and token_fingerprint(current) != handle['token_sha256']:
             return False
         return client.delete_token(user['id'])
+
+    # -- the request modules (plugins/module_utils/_request.py) -------------------------------
+    PATH_EXAMPLE = 'objects'
+    REQUEST_SESSION_OPTION = 'auth_token'
+    AUTH_QUERY = (TOKEN_PARAM,)
+    PAGING = ('GET objects returns every object in one answer; the v2 getObjects request (POST) pages with '
+              'limit and offset in its body')
+
+    @classmethod
+    def request_root(cls, params):
+        root = check_base_url(SYSTEM, params.get('url'), example=EXAMPLE_URL)
+        if re.search(r'(^|/)node(/api)?(/.*)?$', urlsplit(root).path):
+            raise ApiError(SYSTEM, '%s: url must be the server root, like %s, without /node/api (the collection '
+                                   'adds the API path); got %s.' % (SYSTEM, EXAMPLE_URL, safe_url(root)))
+        return root + API_PATH
+
+    @classmethod
+    def given_session(cls, params, value):
+        return {'token': value, 'headers': {}, 'params': {TOKEN_PARAM: value}}
+
+    @staticmethod
+    def _v2_read(path):
+        return path.startswith('v2/get')
+
+    @classmethod
+    def is_read(cls, method, path):
+        return method in ('GET', 'HEAD') or (method == 'POST' and cls._v2_read(path))
+
+    @classmethod
+    def first_page(cls, path, query, body, size):
+        if not cls._v2_read(path):
+            return path, query, body
+        body = dict(body or {})
+        body['limit'] = size
+        body.setdefault('offset', 0)
+        return path, query, body
+
+    @classmethod
+    def next_page(cls, page, response, data, size):
+        path, query, body = page
+        items = data if isinstance(data, list) else ([] if data is None else [data])
+        if not cls._v2_read(path) or len(items) < body['limit']:
+            return items, None
+        return items, (path, query, dict(body, offset=int(body['offset']) + len(items)))

@@ -1,0 +1,167 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, apiauth.sessions contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: itsmng_request
+short_description: Make an authenticated ITSM-NG / GLPI REST API call on the run's session
+version_added: 1.1.0
+description:
+  - "The act step without an init or a kill task: one authenticated call to the ITSM-NG / GLPI API on
+    the run's session, opened at the first call and shared by every task, host and fork of the run."
+  - "O(path) is relative to the API root given in O(url) (C(.../apirest.php)), for example
+    C(Computer/1), C(Ticket) or C(getActiveProfile)."
+  - "Paging (O(all_pages=true)): C(range=<start>-<end>) query parameter (O(page_size) items a request);
+    the server answers 206 with C(Content-Range: <start>-<end>/<total>) while items remain and 200 for
+    the last page."
+  - "C(changed) is false for reads and true for writes (override it with C(changed_when)). In check mode
+    reads are sent and writes are not (RV(sent) is false, C(changed) as the write would be)."
+extends_documentation_fragment:
+  - apiauth.sessions.itsmng
+  - apiauth.sessions.request
+  - ansible.builtin.action_common_attributes
+options:
+  session_token:
+    description:
+      - A session to use instead of the run's, as returned by M(apiauth.sessions.itsmng_session).
+        It is never replaced; when the server says it is gone, the task fails saying so.
+      - O(app_token) still goes with it when the API client needs one.
+    type: str
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads run and report their answer; writes are not sent.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    description: Use C(group/apiauth.sessions.itsmng) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - apiauth.sessions.itsmng
+seealso:
+  - module: apiauth.sessions.itsmng_session
+  - plugin: apiauth.sessions.token
+    plugin_type: lookup
+  - plugin: apiauth.sessions.session_cleanup
+    plugin_type: callback
+author:
+  - apiauth.sessions maintainers (@apiauth)
+'''
+
+EXAMPLES = r'''
+- name: Read one computer (no init, no kill task; the run's session)
+  apiauth.sessions.itsmng_request:
+    url: https://itsm.example.com/apirest.php
+    app_token: "{{ vault_itsm_app_token }}"
+    user_token: "{{ vault_itsm_user_token }}"
+    path: Computer/1
+  register: computer
+
+- name: Every computer, all pages
+  apiauth.sessions.itsmng_request:
+    path: Computer
+    all_pages: true
+  register: computers   # computers.json: one list; computers.pages: requests made
+
+- name: Open a ticket
+  apiauth.sessions.itsmng_request:
+    path: Ticket
+    method: POST
+    body:
+      input:
+        name: Disk full on web-01
+        content: /var is at 98 %
+    status_code: [201]
+  register: ticket
+
+- name: Close it
+  apiauth.sessions.itsmng_request:
+    path: "Ticket/{{ ticket.json.id }}"
+    method: PUT
+    body:
+      input:
+        status: 6
+'''
+
+RETURN = r'''
+status:
+  description: The HTTP status of the answer (of the last page with O(all_pages=true)); null when check mode did not send the request.
+  returned: always
+  type: int
+  sample: 200
+json:
+  description:
+    - The decoded JSON answer, with every secret masked.
+    - With O(all_pages=true), every item of every page as one list.
+  returned: when the answer is JSON
+  type: raw
+content:
+  description: The answer as text when it is not JSON, with every secret masked.
+  returned: when the answer is not JSON
+  type: str
+headers:
+  description: The response headers, without those that carry or set credentials (C(Set-Cookie) and the like).
+  returned: when sent
+  type: dict
+  sample: {"Content-Type": "application/json"}
+pages:
+  description: The number of requests O(all_pages=true) made.
+  returned: with O(all_pages=true)
+  type: int
+  sample: 2
+relogged_in:
+  description: The server had ended the session; this task logged in again and repeated the call.
+  returned: when sent
+  type: bool
+requests:
+  description: The number of API requests this task made (a repeated call and every page included; logins not).
+  returned: when sent
+  type: int
+sent:
+  description: False when check mode did not send a request that writes.
+  returned: always
+  type: bool
+url:
+  description: The URL called, without its query string.
+  returned: when sent
+  type: str
+method:
+  description: The method used, upper case.
+  returned: always
+  type: str
+path:
+  description: The path called, relative to the API root.
+  returned: always
+  type: str
+msg:
+  description: What check mode did not send.
+  returned: in check mode, for a method that writes
+  type: str
+'''
+
+from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main
+from ansible_collections.apiauth.sessions.plugins.module_utils._request import execute, request_options
+from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import Itsmng
+
+ARGUMENT_SPEC = Itsmng.argument_spec(**request_options(Itsmng, Itsmng.REQUEST_SESSION_OPTION))
+
+
+def run(params, check_mode=False, diff=False, warn=ignore, cache=None):
+    """One authenticated call; cache is the controller's run cache (given by the action plugin)."""
+    return execute(Itsmng, params, check_mode=check_mode, warn=warn, cache=cache)
+
+
+def main():
+    module_main(ARGUMENT_SPEC, run)
+
+
+if __name__ == '__main__':
+    main()
