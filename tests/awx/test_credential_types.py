@@ -7,7 +7,6 @@
 Run with PYTHONPATH=<dir holding ansible_collections/> (scripts/test.d/awx.sh does).
 """
 
-import importlib
 import os
 import stat
 
