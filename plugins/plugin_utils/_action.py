@@ -34,6 +34,11 @@ from ansible_collections.apiauth.sessions.plugins.module_utils._module import (
     call, error_result, masked_args, revealed,
 )
 
+try:  # ansible-core 2.19+: a failure reads "Module failed", as the module's own would
+    from ansible._internal._errors._captured import AnsibleModuleCapturedError
+except ImportError:
+    AnsibleModuleCapturedError = None
+
 # Set to false (play, host or task variable, or -e) to run the modules as module processes.
 IN_PROCESS_VAR = 'apiauth_sessions_in_process'
 
@@ -135,7 +140,10 @@ class InProcessAction(ActionBase):
         no_log = self._task.no_log or C.config.get_config_value('DEFAULT_NO_TARGET_SYSLOG', variables=task_vars)
         if self._echo_invocation(task_vars) and not (no_log and not out.get('failed')):
             out['invocation'] = {'module_args': masked_args(self.MODULE.ARGUMENT_SPEC, params)}
-        return remove_values(out, no_log_values - set(reveal))
+        out = remove_values(out, no_log_values - set(reveal))
+        if AnsibleModuleCapturedError is not None:
+            AnsibleModuleCapturedError.normalize_result_exception(out)
+        return out
 
     @staticmethod
     def _echo_invocation(task_vars):

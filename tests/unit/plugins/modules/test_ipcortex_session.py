@@ -153,7 +153,7 @@ def test_present_dead_session_without_credentials(run_module, requests_mock):
     ({'username': 'ops', 'password': PASSWORD}, 'no url'),
     ({'url': URL + '/rest/auth/', 'username': 'ops', 'password': PASSWORD}, 'server root'),
     ({'url': 'https://ops:%s@pbx.example.com' % PASSWORD, 'username': 'ops', 'password': PASSWORD},
-     'no credentials, query string'),
+     'url must carry no user name or password'),
     ({'url': URL, 'state': 'absent'}, 'state=absent needs session'),
     ({'url': URL, 'api_key': KEY, 'session': SESSION}, 'session and api_key'),
 ])
