@@ -32,6 +32,9 @@ class SessionSystem(object):
     SYSTEM = None   # the product's name in messages, e.g. 'ITSM-NG'
     PREFIX = None   # environment variables are <PREFIX>_<OPTION>
     OPTIONS = ()    # the connection option table (_http.Option)
+    # True when every login of a user gets the same token (SAYMON): open_session then says in
+    # handle['created'] whether this login made it, and concurrent runs share it.
+    SHARED_TOKEN = False
 
     @classmethod
     def argument_spec(cls, **extra):

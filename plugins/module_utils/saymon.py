@@ -247,6 +247,7 @@ class Saymon(SessionSystem, RequestSupport):
     SYSTEM = SYSTEM
     PREFIX = PREFIX
     OPTIONS = OPTIONS
+    SHARED_TOKEN = True  # one token per user: every login of the user gets it, and runs share it
 
     @classmethod
     def session_alive(cls, params, result, handle):
