@@ -1,18 +1,41 @@
 #!/usr/bin/env bash
 # The whole test suite: what CI runs (.ci/run) and what a developer runs before pushing.
 #   bash scripts/test.sh                  everything
-#   bash scripts/test.sh units molecule   only the named steps (sanity units integration, or a
-#                                         scripts/test.d/<name>.sh step)
-# sanity, units and integration run on ansible-core 2.19 (Python 3.11) and 2.21 (Python 3.13),
-# the two in parallel (one core each) from two copies of the collection; APIAUTH_SERIAL=1
-# runs them one after the other.
+#   bash scripts/test.sh units molecule   only the named steps: sanity, units, integration (on
+#                                         their lanes), or a scripts/test.d/<name>.sh step
+#   APIAUTH_LANES="2.16 2.21"             only these ansible-core lanes (default: all six)
+#   APIAUTH_JOBS=1                        jobs at once (default: the number of cores)
+#
+# Lanes: one per ansible-core series, each on a Python it supports and on its own copy of the
+# collection. Every lane runs sanity and `ansible-test units`; the oldest and the newest also
+# run integration. Lanes and test.d steps are jobs, APIAUTH_JOBS at a time, longest first; the
+# output of each job is printed whole when it ends, and the summary comes last.
+#
+# What the test.d steps get (exported):
+#   ROOT                   the repository
+#   BUILD, BUILD_PARENT    the built collection (.../ansible_collections/apiauth/sessions) and the
+#                          directory for ANSIBLE_COLLECTIONS_PATH; no lane writes in this copy
+#   OLDEST, NEWEST         the oldest and newest ansible-core series tested: 2.16 and 2.21
+#   V216 V217 V218 V219 V220 V221
+#                          venv of each series: ansible-core and requirements-dev.txt
+#   VTOOLS216, VTOOLS221   molecule and ansible-lint (requirements-tools.txt) on ansible-core 2.16
+#                          (Python 3.10) and on 2.21 (Python 3.13)
+# Every venv a step needs is ready before the first job starts (jobs never build one at once).
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 
+# series and its Python: 3.10 to 3.13 all covered, each within what that series supports
+LANES=("2.16 3.10" "2.17 3.12" "2.18 3.11" "2.19 3.11" "2.20 3.12" "2.21 3.13")
+OLDEST=2.16 NEWEST=2.21
+JOBS="${APIAUTH_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+STEPS_GIVEN=("$@")
 STEPS=("$@")
 [ ${#STEPS[@]} -gt 0 ] || STEPS=(sanity units integration)
-RESULTS="$(mktemp)"
-trap 'rm -f "$RESULTS"' EXIT
+WORK="$(mktemp -d)"
+RESULTS="$WORK/results"; : >"$RESULTS"
+trap 'rm -rf "$WORK"' EXIT
+SUITE_START=$SECONDS
 
 step() {  # step NAME COMMAND... : run, record, never stop the suite
     local name="$1"; shift
@@ -26,62 +49,124 @@ step() {  # step NAME COMMAND... : run, record, never stop the suite
 }
 
 wants() { local s; for s in "${STEPS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+# want_step NAME: a test.d step this run runs (all of them when no step is named)
+want_step() { [ ${#STEPS_GIVEN[@]} -eq 0 ] || wants "$1"; }
+wants_lane() { [ -z "${APIAUTH_LANES:-}" ] || [[ " $APIAUTH_LANES " == *" $1 "* ]]; }
 
-# lane VENV BUILD_PARENT: sanity, units and integration with one ansible-core.
+# job NAME COMMAND...: run in the background once a slot is free; its output, printed when it
+# ends, never interleaves with another's.
+job() {
+    local name="$1"; shift
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    (
+        start=$SECONDS
+        "$@" >"$WORK/$name.log" 2>&1
+        # shellcheck disable=SC2016  # expanded by sh, from its arguments
+        flock "$WORK/print.lock" sh -c 'cat "$1"; printf "=== end of job %s (%s s)\n" "$2" "$3"' \
+            _ "$WORK/$name.log" "$name" "$((SECONDS - start))"
+    ) &
+}
+
+# lane SERIES PYTHON: sanity, units and (oldest and newest only) integration on one ansible-core.
 lane() {
-    local v="$1" parent="$2" py core
-    py="$("$v/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+    local series="$1" py="$2" v parent core
+    v="$ROOT/.venv-$series"; parent="$BUILD_PARENT-$series"
+    build_collection "$parent"
     core="$("$v/bin/python" -c 'from ansible.release import __version__; print(__version__)')"
     cd "$parent/ansible_collections/apiauth/sessions" || return 1
     if wants sanity; then
-        step "sanity (ansible-core $core, python $py)" \
+        step "sanity (ansible-core $core, Python $py)" \
             "$v/bin/ansible-test" sanity --venv --python "$py" --color no
     fi
     if wants units; then
-        step "units (ansible-core $core, python $py)" \
-            env PYTHONPATH="$parent" "$v/bin/python" -m pytest -q -p no:cacheprovider tests/unit
+        step "units (ansible-core $core, Python $py)" \
+            "$v/bin/ansible-test" units --venv --python "$py" --color no
     fi
-    if wants integration; then
-        step "integration (ansible-core $core, python $py)" \
+    if wants integration && { [ "$series" = "$OLDEST" ] || [ "$series" = "$NEWEST" ]; }; then
+        step "integration (ansible-core $core, Python $py)" \
             "$v/bin/ansible-test" integration --local --python "$py" --color no
     fi
 }
 
+# The venvs the selected lanes and steps use, built three at a time (pip mostly waits on the
+# network) before any job starts.
+prepare_venvs() {
+    local specs=() spec lane series py name core pyver req
+    for lane in "${LANES[@]}"; do
+        read -r series py <<<"$lane"
+        specs+=("$series $series $py")
+    done
+    want_step molecule && specs+=("tools-2.16 2.16 3.10 requirements-tools.txt")
+    { want_step molecule || want_step ansible-lint; } && specs+=("tools 2.21 3.13 requirements-tools.txt")
+    { want_step awx || want_step ee; } && specs+=("awx 2.21 3.13 requirements-awx.txt")
+    want_step docs && specs+=("docs 2.21 3.13 requirements-docs.txt")
+    { want_step changelog || want_step galaxy-importer; } && specs+=("release 2.19 3.11 requirements-release.txt")
+    local pids=() names=()
+    for spec in "${specs[@]}"; do
+        read -r name core pyver req <<<"$spec"
+        while [ "$(jobs -rp | wc -l)" -ge 3 ]; do wait -n; done
+        ( ensure_venv "$name" "$core" "$pyver" ${req:+"$ROOT/$req"} >"$WORK/venv-$name.log" 2>&1 ) &
+        pids+=($!); names+=("$name")
+    done
+    local i failed=0
+    for i in "${!pids[@]}"; do
+        if ! wait "${pids[$i]}"; then
+            echo "could not build the venv ${names[$i]}:"; cat "$WORK/venv-${names[$i]}.log"; failed=1
+        fi
+    done
+    return $failed
+}
 ensure_system_packages
-ensure_venv 2.19 2.19 3.11 || exit 1; V219="$VENV"
-ensure_venv 2.21 2.21 3.13 || exit 1; V221="$VENV"
-install_getpip_shim "$V219"
-install_getpip_shim "$V221"
+log "virtual environments"
+prepare_venvs || exit 1
+for lane in "${LANES[@]}"; do
+    read -r series _ <<<"$lane"
+    install_getpip_shim "$ROOT/.venv-$series"
+    export "V${series//./}=$ROOT/.venv-$series"
+done
+export VTOOLS216="$ROOT/.venv-tools-2.16" VTOOLS221="$ROOT/.venv-tools"
 build_collection
-build_collection "$BUILD_PARENT-2.21"
-export ROOT BUILD BUILD_PARENT V219 V221
+export ROOT BUILD BUILD_PARENT OLDEST NEWEST
 
-if [ "${APIAUTH_SERIAL:-}" = 1 ]; then
-    lane "$V219" "$BUILD_PARENT"
-    lane "$V221" "$BUILD_PARENT-2.21"
-else
-    lane_log="$(mktemp)"
-    lane "$V221" "$BUILD_PARENT-2.21" >"$lane_log" 2>&1 &
-    lane_pid=$!
-    lane "$V219" "$BUILD_PARENT"
-    wait "$lane_pid"
-    log "ansible-core 2.21 lane (ran alongside the one above)"
-    cat "$lane_log"; rm -f "$lane_log"
-fi
-
-# Further steps (molecule, lint, docs, AWX...), one script each, run from the built collection
-# with the exports above; a step exits non-zero on failure.
-cd "$BUILD" || exit 1
+# Longest first: the oldest and newest lanes (with integration), molecule, then the rest.
+scripts=()
 for script in "$ROOT"/scripts/test.d/*.sh; do
     [ -e "$script" ] || continue
-    name="$(basename "$script" .sh)"
-    if [ $# -eq 0 ] || wants "$name"; then
-        step "$name" bash "$script"
-    fi
+    if want_step "$(basename "$script" .sh)"; then scripts+=("$script"); fi
 done
+ordered_lanes=()
+for lane in "${LANES[@]}"; do
+    read -r series _ <<<"$lane"
+    if [ "$series" = "$OLDEST" ] || [ "$series" = "$NEWEST" ]; then ordered_lanes=("$lane" "${ordered_lanes[@]}")
+    else ordered_lanes+=("$lane"); fi
+done
+run_lanes() {
+    local lane series py
+    for lane in "$@"; do
+        read -r series py <<<"$lane"
+        if wants_lane "$series"; then job "lane-$series" lane "$series" "$py"; fi
+    done
+}
+run_step() { cd "$BUILD" && step "$1" bash "$2"; }
+if wants sanity || wants units || wants integration; then
+    run_lanes "${ordered_lanes[@]:0:2}"
+fi
+for script in "${scripts[@]}"; do  # molecule first among the steps
+    if [ "$(basename "$script")" = molecule.sh ]; then job molecule run_step molecule "$script"; fi
+done
+if wants sanity || wants units || wants integration; then
+    run_lanes "${ordered_lanes[@]:2}"
+fi
+for script in "${scripts[@]}"; do
+    name="$(basename "$script" .sh)"
+    if [ "$name" != molecule ]; then job "$name" run_step "$name" "$script"; fi
+done
+wait
 
 passed=$(grep -c '^ok ' "$RESULTS"); failed=$(grep -c '^FAILED ' "$RESULTS")
 echo
+grep '^ok ' "$RESULTS" | sed 's/^ok /passed step: /'
 grep '^FAILED ' "$RESULTS" | sed 's/^FAILED /failed step: /'
+echo "took $(( (SECONDS - SUITE_START) / 60 )) min $(( (SECONDS - SUITE_START) % 60 )) s with $JOBS jobs at once"
 echo "suite: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
