@@ -24,10 +24,16 @@ description:
   - A session that cannot be ended gives a warning (with the system, the URL and the cause, never a secret);
     it does not fail the run. If the run stops before its statistics (an error, Ctrl-C), the same cleanup
     runs when C(ansible-playbook) exits.
-  - Ending a session may need a long-lived secret that the cache never stores (the ITSM-NG App-Token, the
-    SAYMON password for the deletion of a token). The lookup hands it to this callback in memory, through a
-    pipe the callback opens in the C(ansible-playbook) process before the workers are forked; if that
-    fails, the callback reads the C(<SYSTEM>_<OPTION>) environment variables (as AWX/AAP inject them).
+  - Sessions are ended in parallel, within one overall deadline (O(cleanup_timeout)); a second Ctrl-C stops
+    the waiting, and the cache directory is removed in any case.
+  - When the run is stopped by SIGTERM (AWX/AAP cancelling a job or ending it at its timeout) or SIGHUP, the
+    callback passes the signal on to the workers, ends the sessions, then lets the run die of the signal.
+  - The callback makes a random key in the C(ansible-playbook) process before any worker is forked; the
+    workers inherit it in memory, and the cache entries are sealed (AES-GCM) with it. Ending a session may
+    need a long-lived secret (the ITSM-NG App-Token, the SAYMON password for the deletion of a token); it is
+    sealed in the entry with the url it was given for, and only ever sent there.
+  - A run killed with SIGKILL cannot clean up; the next run that uses the same system, url and identity
+    ends the sessions it recorded. See the collection's docs/reliability.md.
   - This callback needs to be enabled (C(callbacks_enabled) in C(ansible.cfg), or
     E(ANSIBLE_CALLBACKS_ENABLED)).
 requirements:
@@ -45,6 +51,17 @@ options:
     ini:
       - section: callback_session_cleanup
         key: keep_saymon_tokens
+  cleanup_timeout:
+    description:
+      - Seconds the cleanup may take in all, however many sessions it ends (they are ended in parallel).
+        Sessions still being ended then are left to expire on the server, with a warning.
+    type: float
+    default: 60
+    env:
+      - name: APIAUTH_SESSIONS_CLEANUP_TIMEOUT
+    ini:
+      - section: callback_session_cleanup
+        key: cleanup_timeout
   cache_dir:
     description:
       - Where the lookup keeps the run directories; must be what the lookup uses. Default
@@ -77,13 +94,19 @@ EXAMPLES = r'''
 '''
 
 import atexit
+import multiprocessing
 import os
+import signal
+import threading
 
 from ansible.plugins.callback import CallbackBase
 
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
 
 PREFIX = 'apiauth.sessions.session_cleanup'
+# Signals after which the run still ends its sessions (SIGINT is Ansible's KeyboardInterrupt: atexit).
+CAUGHT = (signal.SIGTERM, signal.SIGHUP)
+WORKERS_GRACE = 5.0  # seconds the workers have to record a login in flight before the cleanup reads the run
 
 
 class CallbackModule(CallbackBase):
@@ -94,9 +117,13 @@ class CallbackModule(CallbackBase):
 
     def __init__(self, display=None, options=None):
         super(CallbackModule, self).__init__(display=display, options=options)
-        # Loaded in the controller before any worker forks: the workers inherit the pipe's write end.
+        # Loaded in the controller before any worker forks: the workers inherit the run key in memory.
         self._owner = os.getpid()
-        self._reader = token_cache.ChannelReader(token_cache.open_channel())
+        token_cache.start_run()
+        self._previous = {}
+        for signum in CAUGHT:
+            self._previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, self._on_signal)
         atexit.register(self._at_exit)
 
     def _option(self, name, default=None):
@@ -105,16 +132,8 @@ class CallbackModule(CallbackBase):
         except KeyError:  # options not set (callback used outside a normal run)
             return default
 
-    def _drain(self, *args, **kwargs):
-        # Read what workers handed over as results come in, so that the pipe never fills up.
-        if os.getpid() == self._owner:
-            self._reader.drain()
-
-    v2_playbook_on_task_start = v2_runner_on_ok = v2_runner_on_failed = v2_runner_on_skipped = _drain
-    v2_runner_on_unreachable = v2_runner_item_on_ok = v2_runner_item_on_failed = _drain
-
     def v2_playbook_on_start(self, playbook):
-        # Runs killed before their cleanup leave a directory of dead tokens behind: remove them.
+        # Directories of runs that are gone and hold nothing left to end: remove them.
         token_cache.sweep(token_cache.base_dir(self._option('cache_dir')))
 
     def v2_playbook_on_stats(self, stats):
@@ -127,25 +146,72 @@ class CallbackModule(CallbackBase):
         directory = token_cache.run_dir(self._option('cache_dir'), create=False)
         if not os.path.isdir(directory):
             return
-        secrets = self._reader.drain()
-        keep = self._option('keep_saymon_tokens', False)
-        try:
-            ended, warnings = token_cache.close_run(directory, secrets, keep_saymon_tokens=keep)
-        finally:
-            secrets.clear()
+        abort = threading.Event()
+        with _InterruptSets(abort):  # a second Ctrl-C stops the waiting, and still removes the tokens
+            ended, warnings = token_cache.close_run(directory, keep_shared=self._option('keep_saymon_tokens', False),
+                                                    deadline=float(self._option('cleanup_timeout', 60)), abort=abort)
         for warning in warnings:
             self._display.warning('%s: %s' % (PREFIX, warning))
         if ended:
             counts = ', '.join('%d %s session(s)' % (n, system) for system, n in sorted(ended.items()))
             self._display.v('%s: ended %s.' % (PREFIX, counts))
 
+    def _on_signal(self, signum, frame):
+        """SIGTERM (AWX cancelling a job, a timeout) or SIGHUP: end the sessions, then die of the signal."""
+        if os.getpid() == self._owner:
+            signal.signal(signum, signal.SIG_IGN)
+            try:
+                _stop_workers(signum)
+                self.cleanup()
+            except Exception:  # pylint: disable=broad-except
+                # dying of the signal matters more than a cleanup problem
+                pass
+        previous = self._previous.get(signum)
+        if callable(previous):
+            previous(signum, frame)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
     def _at_exit(self):
         # The run stopped before its statistics (error, Ctrl-C): still end what it opened.
         try:
             self.cleanup()
-        except Exception:  # pylint: disable=broad-except
+        except BaseException:  # pylint: disable=broad-except
             # nothing may fail at interpreter exit
             pass
         finally:
             if os.getpid() == self._owner:
-                token_cache.close_channel()
+                token_cache.end_run()
+
+
+def _stop_workers(signum):
+    """Pass the signal on to the workers and give them a moment: one logging in records its
+    session first (the cache holds the signal until then), so that the cleanup ends it too."""
+    children = multiprocessing.active_children()
+    for child in children:
+        try:
+            os.kill(child.pid, signum)
+        except OSError:
+            pass
+    for child in children:
+        child.join(WORKERS_GRACE / max(1, len(children)))
+
+
+class _InterruptSets(object):
+    """While the cleanup runs, SIGINT and SIGTERM set `event` instead of interrupting it half-way."""
+
+    def __init__(self, event):
+        self.event = event
+        self.saved = {}
+
+    def __enter__(self):
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.saved[signum] = signal.signal(signum, lambda *_args: self.event.set())
+            except ValueError:  # not the main thread: nothing to catch
+                pass
+        return self
+
+    def __exit__(self, *exc):
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)

@@ -249,13 +249,14 @@ _raw:
 
 import os
 
+from ansible import context
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, Redactor
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 from ansible_collections.apiauth.sessions.plugins.module_utils._registry import SYSTEMS
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
 
@@ -268,6 +269,9 @@ except ImportError as exc:  # pragma: no cover - depends on the controller
 
 display = Display()
 NAME = 'apiauth.sessions.token'
+CALLBACK = 'apiauth.sessions.session_cleanup'
+NO_CLEANUP = 'the token lookup opened a session that nothing will end'
+SECRET_OPTIONS = frozenset(o.name for client in SYSTEMS.values() for o in client.OPTIONS if o.secret)
 OWN_OPTIONS = ('output', 'query', 'cache', 'validate', 'revalidate_after', 'refresh_margin', 'cache_dir')
 
 
@@ -280,6 +284,27 @@ class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         system = self._system(terms)
         client = SYSTEMS[system]
+        self._set(system, client, variables, kwargs)
+        params = self._connection(client)
+        output, query = self.get_option('output'), self.get_option('query')
+        if query and self.get_option_and_origin('output')[1] == 'Direct' and output != 'token':
+            raise _fail('give either output or query, not both (query selects from the login answer).')
+        if query and jmespath is None:
+            raise _fail('the query option needs the Python library jmespath on the controller '
+                        '(pip install jmespath).')
+        result, opened = self._obtain(system, params)
+        if opened:
+            self._warn_opened(client, params)
+        if query:
+            return [self._query(query, result)]
+        if output == 'full':
+            return [result]
+        if output in ('headers', 'params'):
+            return [dict(result.get(output) or {})]
+        return [result['token']]
+
+    def _set(self, system, client, variables, kwargs):
+        """The options of this call, checked: unknown names, cache_dir, values (secrets converted)."""
         names = [opt.name for opt in client.OPTIONS]
         unknown = sorted(set(kwargs) - set(names) - set(OWN_OPTIONS))
         if unknown:
@@ -290,41 +315,33 @@ class LookupModule(LookupBase):
             raise _fail('set cache_dir in the environment (%s) or in ansible.cfg ([apiauth_sessions] cache_dir), '
                         'not in the lookup, so that the cleanup callback finds the same directory.'
                         % token_cache.ENV_CACHE_DIR)
-        self._check_values(kwargs)
+        checked = self._check_values(kwargs)
         try:
-            self.set_options(var_options=variables, direct=kwargs)
+            self.set_options(var_options=variables, direct=checked)
         except AnsibleError as exc:
             raise _fail(to_native(exc.message if hasattr(exc, 'message') else exc)) from None
-        params = self._connection(client)
-        output, query = self.get_option('output'), self.get_option('query')
-        if query and self.get_option_and_origin('output')[1] == 'Direct' and output != 'token':
-            raise _fail('give either output or query, not both (query selects from the login answer).')
-        if query and jmespath is None:
-            raise _fail('the query option needs the Python library jmespath on the controller '
-                        '(pip install jmespath).')
+
+    @staticmethod
+    def _warn_opened(client, params):
+        if params.get('validate_certs') is False:
+            display.warning('%s: TLS certificate verification is off for %s; the connection can be intercepted. '
+                            'Prefer ca_path.' % (NAME, client.SYSTEM))
+        if not token_cache.cleanup_enabled() and token_cache.warn_once(NO_CLEANUP):
+            display.warning(no_cleanup_warning())
+
+    def _obtain(self, system, params):
         try:
-            result, opened, handed_over = token_cache.obtain(
+            result, opened, _handed_over = token_cache.obtain(
                 system, params, configured_dir=self.get_option('cache_dir'), reuse=self.get_option('cache'),
                 validate=self.get_option('validate'), revalidate_after=self.get_option('revalidate_after'),
                 refresh_margin=self.get_option('refresh_margin'))
         except ApiError as exc:  # already one redacted sentence naming the system and the URL
-            raise AnsibleLookupError(exc.message) from None
+            for warning in getattr(exc, 'warnings', None) or []:
+                display.warning('%s: %s' % (NAME, warning))
+            raise AnsibleLookupError(str(exc)) from None
         except token_cache.CacheError as exc:
             raise _fail('session cache: %s' % exc) from None
-        if opened and params.get('validate_certs') is False:
-            display.warning('%s: TLS certificate verification is off for %s; the connection can be intercepted. '
-                            'Prefer ca_path.' % (NAME, client.SYSTEM))
-        if handed_over is False:
-            display.warning('%s: could not hand the credentials needed to end the %s session to the '
-                            'session_cleanup callback; it will look for them in the %s_* environment variables.'
-                            % (NAME, client.SYSTEM, client.PREFIX))
-        if query:
-            return [self._query(query, result, token_cache.secret_values(system, params))]
-        if output == 'full':
-            return [result]
-        if output in ('headers', 'params'):
-            return [dict(result.get(output) or {})]
-        return [result['token']]
+        return result, opened
 
     @staticmethod
     def _system(terms):
@@ -337,19 +354,23 @@ class LookupModule(LookupBase):
         return system
 
     def _check_values(self, kwargs):
-        """One clear sentence for a value Ansible would refuse vaguely, or take silently (a bool typo
-        must not turn certificate checks off)."""
+        """kwargs with secrets made strings; one clear sentence for a value Ansible would refuse
+        vaguely, or take silently (a bool typo must not turn certificate checks off). A value is
+        never shown for a secret option."""
+        checked = {}
         for name, value in kwargs.items():
             spec = self.option_definitions.get(name) or {}
-            if value is None:
-                continue
-            if spec.get('choices') and value not in spec['choices']:
+            if name in SECRET_OPTIONS:
+                value = _secret_text(name, value)
+            elif value is not None and spec.get('choices') and value not in spec['choices']:
                 raise _fail('%s must be one of %s; got %r.' % (name, ', '.join(spec['choices']), str(value)[:40]))
-            if spec.get('type') == 'bool':
+            elif value is not None and spec.get('type') == 'bool':
                 try:
                     boolean(value, strict=True)
                 except TypeError:
                     raise _fail('%s must be true or false; got %r.' % (name, str(value)[:40])) from None
+            checked[name] = value
+        return checked
 
     def _connection(self, client):
         """The system's option values: given in the call, else <SYSTEM>_<OPTION>, else the table default."""
@@ -367,7 +388,7 @@ class LookupModule(LookupBase):
         return params
 
     @staticmethod
-    def _query(query, result, secrets):
+    def _query(query, result):
         try:
             return jmespath.search(query, result.get('full'))
         except jmespath.exceptions.ParseError as exc:
@@ -375,9 +396,37 @@ class LookupModule(LookupBase):
                         % (query, exc.msg if hasattr(exc, 'msg') else 'syntax error', getattr(exc, 'lex_position', '?'))
                         ) from None
         except jmespath.exceptions.JMESPathError as exc:
-            redact = Redactor()
-            redact.add(result.get('token'), *secrets.values())
-            raise _fail('query %r failed on the login answer: %s.' % (query, redact(str(exc).splitlines()[0]))) from None
+            raise _fail('query %r failed on the login answer: %s.' % (query, _query_error(exc))) from None
+
+
+def _query_error(exc):
+    """What went wrong in a query, without the data it ran on (a login answer holds secrets)."""
+    if isinstance(exc, jmespath.exceptions.JMESPathTypeError):
+        return ('function %s() got a value of type %s, and takes %s'
+                % (exc.function_name, exc.actual_type, ' or '.join(str(t) for t in exc.expected_types or ())))
+    if isinstance(exc, jmespath.exceptions.UnknownFunctionError):
+        return 'unknown function (%s)' % str(exc).split(':', 1)[-1].strip()[:60]
+    return type(exc).__name__
+
+
+def _secret_text(name, value):
+    """A secret option as a string: numbers are converted, anything else refused by its type only."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    kinds = {list: 'a list', tuple: 'a list', dict: 'a dictionary', bool: 'a boolean'}
+    kind = next((text for kind, text in kinds.items() if isinstance(value, kind)), 'a %s' % type(value).__name__)
+    raise _fail('%s must be a string; got %s (its value is not shown).' % (name, kind))
+
+
+def no_cleanup_warning():
+    adhoc = 'module_name' in (context.CLIARGS or {})
+    line = ('ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_CALLBACKS_ENABLED=%s' if adhoc
+            else 'ANSIBLE_CALLBACKS_ENABLED=%s (or callbacks_enabled in ansible.cfg)') % CALLBACK
+    return ('%s: the sessions this run opens stay open on the servers until they expire (SAYMON tokens do not '
+            'expire), because the session_cleanup callback is not %s. Enable it with: %s'
+            % (NAME, 'loaded in ad-hoc runs unless asked' if adhoc else 'enabled', line))
 
 
 def _convert(env, text, opt):

@@ -1,70 +1,71 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, apiauth.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The run-scoped session cache shared by the token lookup and the session_cleanup callback.
+"""The run-scoped session cache shared by the token lookup, the modules and the session_cleanup callback.
 
 One ansible-playbook run = one private directory, the same for the controller process and every
 worker it forks, different for the next run:
 
-    <base>/run-<pid>-<stamp>/          0700  pid: the controller (ansible-playbook) process
-        salt                           0600  random, keys the HMAC of the credentials
-        <key>.lock                     0600  flock: one login per key, whatever the forks
-        <key>.json                     0600  what reuse and cleanup need: short-lived tokens only
+    <base>/                            0700, and every parent owned by root or us, written by nobody else
+        mac-key                        0600  authenticates the recovery records
+        shared/<sha256>.json, .lock    0600  tokens every login of a user gets (SAYMON): which runs use them
+        run-<pid>-<stamp>/             0700  pid: the controller (ansible-playbook) process
+            <name>.lock                0600  flock: one login per name, whatever the forks
+            <name>.entry               0600  the session, sealed (AES-GCM) with the run key
+            <name>.recovery            0600  what the next run needs to end it if this one is killed
+            key                        0600  the run key, only when the callback is not enabled
 
-Why the controller pid: Ansible forks every worker (one per task and host) from the controller
-process with multiprocessing, so in a worker multiprocessing.parent_process() is the controller
-and in the controller there is no parent. That holds for every fork and every lookup call,
-needs nothing set up beforehand (the lookup works without the callback), and the callback,
-which runs in the controller, finds the same directory. <stamp> adds the process start time and
-the boot id so that a recycled pid never meets an old directory.
+The run key is 32 random bytes. With the session_cleanup callback enabled, the callback makes it in
+the controller process before any worker is forked: the workers inherit it in memory and it is
+never written anywhere. A copy of the directory then reveals no token, and <name> - an HMAC with
+that key of the system, url, identity and long-lived secrets - allows no offline guessing of a
+password. The long-lived secrets the callback needs to end a session (ITSM-NG App-Token, SAYMON
+password) are sealed in the entry, bound to its url. Without the callback, no process outlives the
+workers to hold the key, so it is a file of the run directory; the long-lived secrets are then not
+written at all and tokens every login of a user shares (SAYMON) are not stored either.
 
-<key> is sha256 of the system, the url, the public identity (username, user_id...) and an HMAC,
-with the run's random salt, of the long-lived secrets: a file name says nothing about a secret
-and cannot be used to guess a password offline. Long-lived secrets (password, user token,
-App-Token, API key) are never written: where a login answer or a handle contains one (ITSM-NG
-headers carry the App-Token, an IPCortex Auth Key is its own token), the value is stored as a
-reference to the option and put back from the caller's options on reuse.
-
-The callback needs those secrets again to end some sessions (ITSM-NG killSession wants the
-App-Token, SAYMON deletes a token with Basic credentials). They travel in memory: the callback
-opens a pipe in the controller before any worker is forked; a worker that logs in writes the
-secrets of that login to the pipe (one atomic write) and the callback keeps them in memory
-until it ends the sessions. Failing that, the callback reads the <SYSTEM>_<OPTION> environment
-variables (how AWX injects credentials).
+A run killed before its cleanup (SIGKILL, a crash) leaves its directory. The .recovery records,
+which hold no long-lived secret and no shared token, let the next run that uses the same system,
+url and identity end those sessions, before it removes the directory.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
-import fcntl
+import base64
 import hashlib
 import hmac
 import json
-import multiprocessing
 import os
-import select
-import shutil
-import stat
-import subprocess
+import signal
+import threading
 import time
 import uuid
+from contextlib import contextmanager
+
+try:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    CRYPTOGRAPHY_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - ansible-core requires cryptography
+    AESGCM = InvalidTag = None
+    CRYPTOGRAPHY_IMPORT_ERROR = exc
 
 from ansible_collections.apiauth.sessions.plugins.module_utils._registry import SYSTEMS
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, Redactor
+from ansible_collections.apiauth.sessions.plugins.plugin_utils._cache_files import (  # noqa: F401 (re-exported)
+    ENV_CACHE_DIR, CacheError, FileLock, base_dir, check_parents, create_once, dead_runs, private_dir,
+    process_stamp, read_text, remove, remove_tree, run_alive, run_dir_name, run_owner, too_old, write_private)
 
-ENV_CACHE_DIR = 'APIAUTH_SESSIONS_CACHE_DIR'
 # Options that change how a session is reached, not whose session it is.
 NOT_IDENTITY = frozenset(('validate_certs', 'ca_path', 'timeout', 'credentials_in', 'api_key_transport'))
 RESULT_FIELDS = ('token', 'headers', 'params', 'full', 'expires_at')
 _SECRET_REF = '$apiauth_secret'
 _TEMPLATE = '$apiauth_template'
-_FORMAT = 1
-
-
-class CacheError(Exception):
-    """The cache cannot be used safely (ownership, permissions, lock timeout): one sentence."""
+_FORMAT = 2
+_RUN = {}  # {'key': run key, 'owner': controller pid}: set by the callback before the workers fork
+_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 def connection_options(system):
@@ -78,225 +79,85 @@ def secret_values(system, params):
 
 
 def public_options(system, params):
-    """The non-secret option values: what the callback may keep on disk to end a session."""
+    """The non-secret option values: what ending a session needs besides the secrets."""
     return dict((o.name, params.get(o.name)) for o in connection_options(system) if not o.secret)
 
 
-# --------------------------------------------------------------------------------------------
-# The run directory
-# --------------------------------------------------------------------------------------------
-def run_owner():
-    """pid of the controller process of this run (see the module docstring)."""
-    parent = multiprocessing.parent_process()
-    return parent.pid if parent is not None else os.getpid()
+def shared_token(system):
+    """Does every login of a user get the same token (SAYMON's one API token per user)?"""
+    return bool(getattr(SYSTEMS[system], 'SHARED_TOKEN', False))
 
 
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def process_stamp(pid):
-    """What tells this process apart from an earlier one with the same pid; None if it is gone."""
-    stat_line = _read('/proc/%d/stat' % pid)
-    if stat_line is not None:
-        started = stat_line.rsplit(')', 1)[-1].split()[19]  # field 22: start time in clock ticks
-        boot = (_read('/proc/sys/kernel/random/boot_id') or '').strip()
-    elif os.path.isdir('/proc/self'):
-        return None  # Linux, and the process is gone
-    else:  # macOS, BSD: no /proc
-        try:
-            started = subprocess.check_output(['ps', '-o', 'lstart=', '-p', str(pid)],
-                                              stderr=subprocess.DEVNULL).decode().strip()
-        except (OSError, subprocess.CalledProcessError):
-            return None
-        if not started:
-            return None
-        boot = ''
-    return hashlib.sha256(('%s|%s' % (started, boot)).encode()).hexdigest()[:16]
-
-
-def default_base_dir():
-    """$XDG_RUNTIME_DIR (per-user tmpfs, emptied at logout) when usable, else ~/.ansible/tmp."""
-    xdg = os.environ.get('XDG_RUNTIME_DIR')
-    if xdg and os.path.isdir(xdg):
-        try:
-            if os.stat(xdg).st_uid == os.getuid():
-                return os.path.join(xdg, 'apiauth_sessions')
-        except OSError:
-            pass
-    return os.path.join(os.path.expanduser('~'), '.ansible', 'tmp', 'apiauth_sessions')
-
-
-def base_dir(configured=None):
-    configured = configured or os.environ.get(ENV_CACHE_DIR)
-    return os.path.abspath(os.path.expanduser(configured)) if configured else default_base_dir()
-
-
-def private_dir(path, fix=True):
-    """Create path (0700) or check an existing one: a directory of ours that nobody else can read.
-    fix: make an existing one 0700 (our own directories); else refuse it (one the user named)."""
-    try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise CacheError('cannot create the session cache directory %s: %s' % (path, exc.strerror))
-    info = os.lstat(path)
-    if not stat.S_ISDIR(info.st_mode):
-        raise CacheError('the session cache path %s exists and is not a directory (a symbolic link?); '
-                         'remove it or set %s to another place.' % (path, ENV_CACHE_DIR))
-    if info.st_uid != os.getuid():
-        raise CacheError('the session cache directory %s belongs to another user; remove it or set %s '
-                         'to a directory of yours.' % (path, ENV_CACHE_DIR))
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        if not fix:
-            raise CacheError('the session cache directory %s can be read by other users (mode %03o); make it '
-                             'private (chmod 700) or set %s to another place.'
-                             % (path, stat.S_IMODE(info.st_mode), ENV_CACHE_DIR))
-        os.chmod(path, 0o700)
-    return path
-
-
-def run_dir_name(pid=None):
-    pid = run_owner() if pid is None else pid
-    return 'run-%d-%s' % (pid, process_stamp(pid) or 'unknown')
-
-
-def run_dir(configured=None, create=True):
-    base = base_dir(configured)
-    path = os.path.join(base, run_dir_name())
-    if not create:
-        return path
-    fresh = not os.path.isdir(path)
-    private_dir(base, fix=not configured)
-    private_dir(path)
-    if fresh:
-        sweep(base, keep=path)
-    return path
-
-
-def sweep(base, keep=None):
-    """Remove the directories of runs whose controller is gone (no callback, or killed before it
-    ran): short-lived tokens that no run can use any more. Their sessions expire on the server."""
-    removed = []
-    try:
-        names = os.listdir(base)
-    except OSError:
-        return removed
-    for name in names:
-        path = os.path.join(base, name)
-        parts = name.split('-')
-        if path == keep or len(parts) != 3 or parts[0] != 'run' or not parts[1].isdigit():
-            continue
-        pid = int(parts[1])
-        stale = not _alive(pid) if parts[2] == 'unknown' else parts[2] != process_stamp(pid)
-        if stale:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(name)
-    return removed
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process: alive
-    return True
-
-
-# --------------------------------------------------------------------------------------------
-# Files and locks
-# --------------------------------------------------------------------------------------------
-def write_private(path, text):
-    """Atomic write of a 0600 file (never through a symbolic link)."""
-    tmp = '%s.%d.%s.tmp' % (path, os.getpid(), uuid.uuid4().hex[:8])
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600)
-    try:
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def run_salt(directory):
-    path = os.path.join(directory, 'salt')
-    if not os.path.exists(path):
-        tmp = '%s.%d.tmp' % (path, os.getpid())
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, 'O_NOFOLLOW', 0), 0o600)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(os.urandom(32).hex())
-        try:
-            os.link(tmp, path)  # the first writer wins; the others read its salt
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
-    return bytes.fromhex(_read(path).strip())
-
-
-class FileLock(object):
-    """flock on a 0600 lock file, waiting at most `timeout` seconds (polling: bounded)."""
-
-    def __init__(self, path, timeout):
-        self.path = path
-        self.timeout = timeout
-        self.fd = None
-
-    def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0), 0o600)
-        deadline = time.monotonic() + self.timeout
-        delay = 0.005
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    os.close(self.fd)
-                    raise
-            if time.monotonic() >= deadline:
-                os.close(self.fd)
-                raise CacheError('waited %d seconds for another worker to finish logging in (lock %s); '
-                                 'is the server slow to answer? Raise timeout, or set cache=false.'
-                                 % (self.timeout, os.path.basename(self.path)))
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)
-
-
-# --------------------------------------------------------------------------------------------
-# Keys, and long-lived secrets out of what is written
-# --------------------------------------------------------------------------------------------
 def normal_url(url):
     return (url or '').strip().rstrip('/')
 
 
-def entry_key(system, params, salt):
-    """sha256 of system, url, public identity and HMAC(salt, long-lived secrets): no secret inside."""
-    public = dict((name, value) for name, value in public_options(system, params).items()
-                  if name not in NOT_IDENTITY)
+def identity(system, params):
+    """System, url and public identity: which sessions a run with these options may end."""
+    public = dict((name, value) for name, value in public_options(system, params).items() if name not in NOT_IDENTITY)
     public['url'] = normal_url(public.get('url'))
-    secrets = json.dumps(sorted(secret_values(system, params).items()))
-    mac = hmac.new(salt, secrets.encode('utf-8'), hashlib.sha256).hexdigest()
-    material = json.dumps([system, sorted(public.items(), key=lambda kv: kv[0]), mac], default=str)
-    return hashlib.sha256(material.encode('utf-8')).hexdigest()
+    return json.dumps([system, sorted(public.items(), key=lambda kv: kv[0])], default=str)
 
 
+def sha256(text):
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# The run key
+# --------------------------------------------------------------------------------------------
+def start_run():
+    """Called by the callback in the controller before any worker forks: the run key, in memory."""
+    if CRYPTOGRAPHY_IMPORT_ERROR is not None:
+        raise CacheError('the session cache needs the Python library cryptography on the controller.')
+    _RUN.clear()
+    _RUN.update(key=os.urandom(32), owner=os.getpid())
+
+
+def end_run():
+    _RUN.clear()
+
+
+def cleanup_enabled():
+    """Is the session_cleanup callback active in this run (it made the run key)?"""
+    return bool(_RUN) and _RUN.get('owner') == run_owner()
+
+
+def run_key(directory):
+    if cleanup_enabled():
+        return _RUN['key']
+    return bytes.fromhex(create_once(os.path.join(directory, 'key'), os.urandom(32).hex()).strip())
+
+
+def entry_name(system, params, key):
+    """HMAC, with the run key, of system, identity and long-lived secrets: no secret inside, no guessing."""
+    material = json.dumps([identity(system, params), sorted(secret_values(system, params).items())])
+    return hmac.new(key, material.encode('utf-8'), hashlib.sha256).hexdigest()
+
+
+def seal(key, name, data):
+    nonce = os.urandom(12)
+    blob = AESGCM(key).encrypt(nonce, json.dumps(data).encode('utf-8'), name.encode('utf-8'))
+    return json.dumps({'format': _FORMAT, 'nonce': nonce.hex(), 'sealed': base64.b64encode(blob).decode('ascii')})
+
+
+def unseal(key, name, text):
+    """The data sealed under `name`, or None (absent, foreign, moved from another name, tampered)."""
+    try:
+        outer = json.loads(text or '')
+        if outer.get('format') != _FORMAT:
+            return None
+        plain = AESGCM(key).decrypt(bytes.fromhex(outer['nonce']), base64.b64decode(outer['sealed']),
+                                    name.encode('utf-8'))
+        data = json.loads(plain.decode('utf-8'))
+    except (ValueError, TypeError, KeyError, AttributeError, InvalidTag):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Long-lived secrets out of what is written
+# --------------------------------------------------------------------------------------------
 def strip_secrets(value, secrets):
     """value (JSON-able) with every occurrence of a secret replaced by a reference to its option."""
     if isinstance(value, dict):
@@ -343,129 +204,285 @@ def _secret(secrets, name):
 
 
 # --------------------------------------------------------------------------------------------
-# The channel to the callback: secrets needed to end a session, in memory only
+# Records authenticated with the per-directory MAC key (recovery records, shared tokens)
 # --------------------------------------------------------------------------------------------
-_CHANNEL = {}
+def _mac_key(base):
+    return bytes.fromhex(create_once(os.path.join(base, 'mac-key'), os.urandom(32).hex()).strip())
 
 
-def open_channel():
-    """Called by the callback in the controller, before workers fork; returns the read end."""
-    read_fd, write_fd = os.pipe()
-    os.set_blocking(read_fd, False)
-    os.set_blocking(write_fd, False)  # a full pipe must never block a worker
-    _CHANNEL.clear()
-    _CHANNEL.update(owner=os.getpid(), fd=write_fd, read_fd=read_fd)
-    return read_fd
+def write_signed(base, path, data):
+    body = json.dumps(data, sort_keys=True)
+    mac = hmac.new(_mac_key(base), (os.path.basename(path) + body).encode('utf-8'), hashlib.sha256).hexdigest()
+    write_private(path, json.dumps({'body': body, 'mac': mac}))
 
 
-def close_channel():
-    for name in ('fd', 'read_fd'):
-        if name in _CHANNEL:
-            try:
-                os.close(_CHANNEL[name])
-            except OSError:
-                pass
-    _CHANNEL.clear()
-
-
-def cleanup_enabled():
-    """Is the session_cleanup callback active in this run (it opened the channel)?"""
-    return bool(_CHANNEL) and _CHANNEL.get('owner') == run_owner()
-
-
-def send_secrets(key, system, secrets):
-    """Hand the secrets needed to end the session of `key` to the callback; False if not possible."""
-    if not cleanup_enabled():
-        return False
-    message = (json.dumps({'key': key, 'system': system, 'secrets': secrets}) + '\n').encode('utf-8')
-    if len(message) > select.PIPE_BUF:  # only writes up to PIPE_BUF are atomic
-        return False
+def read_signed(base, path):
+    """The record at path if its MAC is right, else None (planted, moved or damaged)."""
     try:
-        return os.write(_CHANNEL['fd'], message) == len(message)
-    except OSError:
-        return False
-
-
-class ChannelReader(object):
-    """The callback's end: collects {key: secrets} as workers send them."""
-
-    def __init__(self, read_fd):
-        self.fd = read_fd
-        self.buffer = b''
-        self.secrets = {}
-
-    def drain(self):
-        for _attempt in range(10000):  # bounded: 64 KiB pipe, small messages
-            try:
-                chunk = os.read(self.fd, 65536)
-            except (BlockingIOError, OSError):
-                break
-            if not chunk:
-                break
-            self.buffer += chunk
-        *lines, self.buffer = self.buffer.split(b'\n')
-        for line in lines:
-            try:
-                message = json.loads(line.decode('utf-8'))
-                self.secrets[message['key']] = dict(message['secrets'])
-            except (ValueError, KeyError, TypeError):
-                continue
-        return self.secrets
+        outer = json.loads(read_text(path) or '')
+        body = outer['body']
+        good = hmac.new(_mac_key(base), (os.path.basename(path) + body).encode('utf-8'), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(good, outer['mac']):
+            return None
+        data = json.loads(body)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 # --------------------------------------------------------------------------------------------
-# The lookup's entry point
+# The run directory
+# --------------------------------------------------------------------------------------------
+def run_dir(configured=None, create=True):
+    base = base_dir(configured)
+    path = os.path.join(base, run_dir_name())
+    if not create:
+        return path
+    fresh = not os.path.isdir(path)
+    private_dir(base, fix=not (configured or os.environ.get(ENV_CACHE_DIR)))
+    private_dir(path)
+    if fresh:
+        sweep(base, keep=path)
+    return path
+
+
+def sweep(base, keep=None):
+    """Remove the directories of dead runs that hold nothing to end any more (or too old to matter)."""
+    removed = []
+    for path, name in dead_runs(base, keep):
+        if too_old(path) or not _pending(path):
+            remove_tree(path)
+            removed.append(name)
+    return removed
+
+
+def _pending(path):
+    try:
+        return [n for n in os.listdir(path) if n.endswith('.recovery')]
+    except OSError:
+        return []
+
+
+@contextmanager
+def _no_interruption():
+    """Hold SIGTERM, SIGHUP and SIGINT while a session is opened and recorded: a signal that arrives
+    then takes effect once the session is on record, so that it is ended, not lost."""
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    except (AttributeError, ValueError, OSError):
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+class _Run(object):
+    """The files of one name in this run's directory."""
+
+    def __init__(self, system, params, configured_dir, name=None):
+        self.system = system
+        self.params = params
+        self.secrets = secret_values(system, params)
+        self.directory = run_dir(configured_dir)
+        self.base = os.path.dirname(self.directory)
+        self.key = run_key(self.directory)
+        self.name = name or entry_name(system, params, self.key)
+
+    def path(self, suffix):
+        return os.path.join(self.directory, self.name + suffix)
+
+    def lock(self):
+        return FileLock(self.path('.lock'), 4 * float(self.params.get('timeout') or 30) + 30)
+
+    def load(self):
+        entry = unseal(self.key, self.name, read_text(self.path('.entry')))
+        if entry is None or entry.get('system') != self.system:
+            return None
+        entry['result'] = restore_secrets(entry.get('result'), self.secrets) if entry.get('result') else None
+        entry['handle'] = restore_secrets(entry.get('handle') or {}, self.secrets)
+        entry['retired'] = [restore_secrets(h, self.secrets) for h in entry.get('retired') or []]
+        return entry
+
+    def save(self, opened, retired, now, checked_at=None):
+        keep_secrets = cleanup_enabled()  # only with the key in memory
+        store_result = keep_secrets or not shared_token(self.system)
+        entry = {'system': self.system, 'options': public_options(self.system, self.params),
+                 'secrets': self.secrets if keep_secrets else {},
+                 'result': strip_secrets(_public(opened), self.secrets) if store_result and opened else None,
+                 'handle': strip_secrets(opened.get('handle') or {}, self.secrets) if opened else {},
+                 'retired': [strip_secrets(h, self.secrets) for h in retired],
+                 'shared': opened.get('shared') if opened else None,
+                 'opened_at': now, 'checked_at': checked_at or now}
+        write_private(self.path('.entry'), seal(self.key, self.name, entry))
+        if shared_token(self.system):
+            return
+        handles = [entry['handle']] + entry['retired']
+        write_signed(self.base, self.path('.recovery'),
+                     {'system': self.system, 'options': entry['options'], 'handles': handles})
+
+    def touch(self, now):
+        """Note a successful check, so that other forks skip theirs until revalidate_after."""
+        data = unseal(self.key, self.name, read_text(self.path('.entry')))
+        if data is not None:
+            data['checked_at'] = now
+            write_private(self.path('.entry'), seal(self.key, self.name, data))
+
+    def forget(self):
+        found = remove(self.path('.entry'))
+        remove(self.path('.recovery'))
+        return found
+
+
+# --------------------------------------------------------------------------------------------
+# Tokens every login of a user gets (SAYMON): used by several runs at once
+# --------------------------------------------------------------------------------------------
+def _shared_paths(base, system, params, token):
+    directory = private_dir(os.path.join(base, 'shared'))
+    return (os.path.join(directory, sha256(identity(system, params)) + '.lock'),
+            os.path.join(directory, sha256(token) + '.json') if token else None)
+
+
+def _open_shared(run, opener):
+    """Open a session of a system whose token is shared by every login of the user.
+
+    A token that a run created and that a live run still uses is shared (recorded as used by this
+    run too); one that only dead runs used is never adopted: it is ended and a new one made.
+    """
+    client = SYSTEMS[run.system]
+    lock_path, _unused = _shared_paths(run.base, run.system, run.params, None)
+    me = os.path.basename(run.directory)
+    with FileLock(lock_path, 4 * float(run.params.get('timeout') or 30) + 30, 'another run to get the same token'):
+        for _attempt in range(2):  # a dead run's token is ended once, then a new one is made
+            opened = opener(run.params)
+            _lock, record_path = _shared_paths(run.base, run.system, run.params, opened.get('token'))
+            record = read_signed(run.base, record_path) if os.path.exists(record_path) else None
+            created = bool((opened.get('handle') or {}).get('created'))
+            if created or record:
+                runs = [r for r in (record or {}).get('runs', []) if run_alive(r)] if record else []
+                if created or runs:
+                    handle = opened.get('handle') if created else record['handle']
+                    write_signed(run.base, record_path, {'system': run.system, 'handle': handle,
+                                                         'runs': sorted(set(runs + [me]))})
+                    return dict(opened, shared=sha256(opened['token']))
+                client.end_session(run.params, record['handle'])
+                remove(record_path)
+                continue
+            return dict(opened, shared=None)  # the user's own token: never ended
+    raise CacheError('the %s token of a run that was killed could not be replaced; try again.' % client.SYSTEM)
+
+
+def _release_shared(base, run_name, system, params, fingerprint, keep):
+    """This run no longer uses a shared token: end it if a run made it and no other live run uses it."""
+    client = SYSTEMS[system]
+    lock_path, _unused = _shared_paths(base, system, params, None)
+    record_path = os.path.join(base, 'shared', fingerprint + '.json')
+    with FileLock(lock_path, 4 * float(params.get('timeout') or 30) + 30, 'another run to release the same token'):
+        record = read_signed(base, record_path)
+        if record is None:
+            return False
+        others = [r for r in record.get('runs', []) if r != run_name and run_alive(r)]
+        if others:
+            write_signed(base, record_path, dict(record, runs=others))
+            return False
+        remove(record_path)
+        return False if keep else client.end_session(params, record['handle'])
+
+
+# --------------------------------------------------------------------------------------------
+# Sessions that a killed run left: ended by the next run that has the credentials
+# --------------------------------------------------------------------------------------------
+def recover(run):
+    """End what dead runs recorded for this system, url and identity, with this run's secrets
+    (sent only to that url), then remove what they left. Returns the number of sessions ended."""
+    client = SYSTEMS[run.system]
+    mine = identity(run.system, run.params)
+    ended = 0
+    for path, _name in dead_runs(run.base, keep=run.directory):
+        for file_name in _pending(path):
+            record_path = os.path.join(path, file_name)
+            record = read_signed(run.base, record_path)
+            if record is None:
+                remove(record_path)  # not ours (planted, damaged): never acted upon
+                continue
+            if record.get('system') != run.system or identity(run.system, record.get('options') or {}) != mine:
+                continue
+            claimed = '%s.%d.claimed' % (record_path, os.getpid())
+            try:
+                os.rename(record_path, claimed)  # one recovering run per record
+            except OSError:
+                continue
+            for handle in record.get('handles') or []:
+                try:
+                    ended += bool(client.end_session(run.params, restore_secrets(handle, run.secrets)))
+                except (ApiError, CacheError):
+                    pass  # gone already, or no longer reachable: it expires on the server
+            remove(claimed)
+        if not _pending(path):
+            remove_tree(path)
+    return ended
+
+
+# --------------------------------------------------------------------------------------------
+# The lookup's entry points
 # --------------------------------------------------------------------------------------------
 def obtain(system, params, configured_dir=None, reuse=True, validate=False, revalidate_after=60.0,
            refresh_margin=300.0, opener=None, checker=None, clock=time.time):
     """The session of (system, url, identity) for this run: reused, or opened under the lock.
 
     Returns (result, opened, handed_over): result has token, headers, params, full, expires_at;
-    opened is True when this call logged in; handed_over is False when the cleanup callback is
-    active but could not be given the secrets it needs to end this session (else True or None).
+    opened is True when this call logged in; handed_over is True when the cleanup callback will
+    end this session (None without the callback).
     A cached session is replaced when it expires within refresh_margin seconds, or when a check
-    (validate=True: at every reuse; otherwise when the last check is older than
-    revalidate_after seconds) finds that the server ended it. The session replaced stays on
-    record, and the callback ends it too if it is still alive.
+    (validate=True: at every reuse; otherwise when the last check is older than revalidate_after
+    seconds) finds that the server ended it. Checks run outside the lock, in parallel. The
+    session replaced stays on record, and the callback ends it too if it is still alive.
     """
     opener = opener or SYSTEMS[system].open_session
     checker = checker or SYSTEMS[system].session_alive
-    secrets = secret_values(system, params)
+    handed_over = True if cleanup_enabled() else None
     if not reuse and not cleanup_enabled():
         return _public(opener(params)), True, None  # nothing to share, nobody to clean up: no file
-    directory = run_dir(configured_dir)
-    key = entry_key(system, params, run_salt(directory)) if reuse else 'once-' + uuid.uuid4().hex
-    path = os.path.join(directory, key + '.json')
-    timeout = 4 * float(params.get('timeout') or 30) + 30
-    with FileLock(os.path.join(directory, key + '.lock'), timeout):
-        entry = _load(path)
+    run = _Run(system, params, configured_dir, None if reuse else 'once-' + uuid.uuid4().hex)
+    seen = run.load() if reuse else None
+    result = seen.get('result') if seen else None
+    if result and _reusable(run, seen, validate, revalidate_after, refresh_margin, checker, clock()):
+        return _public(result), False, None
+    result, relogged = _replace(run, opener, result.get('token') if result else None, clock)
+    return result, relogged, handed_over if relogged else None
+
+
+def _reusable(run, seen, validate, revalidate_after, refresh_margin, checker, now):
+    """Is the session seen in the cache good for this call? Checks run outside the lock, in parallel."""
+    result = seen['result']
+    expires = result.get('expires_at')
+    if expires is not None and expires - now <= refresh_margin:
+        return False
+    if not validate and now - seen.get('checked_at', 0) < revalidate_after:
+        return True
+    if not checker(run.params, result, seen['handle']):
+        return False
+    run.touch(now)
+    return True
+
+
+def _replace(run, opener, stale, clock):
+    """Under the lock: the cached session if another worker replaced `stale` meanwhile, else a new one."""
+    with run.lock():
+        entry = run.load()
+        current = entry.get('result') if entry else None
+        if current and current.get('token') != stale:
+            return _public(current), False
         retired = []
-        if entry:
-            result = restore_secrets(entry['result'], secrets)
-            now = clock()
-            expires = result.get('expires_at')
-            checked = False
-            if expires is not None and expires - now <= refresh_margin:
-                fresh = False
-            elif validate or now - entry.get('checked_at', 0) >= revalidate_after:
-                fresh = checked = checker(params, result, restore_secrets(entry['handle'], secrets))
-            else:
-                fresh = True
-            if fresh:
-                if checked:
-                    entry['checked_at'] = now
-                    write_private(path, json.dumps(entry))
-                return _public(result), False, None
-            retired = list(entry.get('retired') or []) + [entry['handle']]
-        opened = opener(params)
-        now = clock()
-        entry = {'format': _FORMAT, 'system': system, 'options': public_options(system, params),
-                 'result': strip_secrets(_public(opened), secrets),
-                 'handle': strip_secrets(opened.get('handle') or {}, secrets),
-                 'retired': retired, 'opened_at': now, 'checked_at': now}
-        write_private(path, json.dumps(entry))
-        handed_over = send_secrets(key, system, secrets) if cleanup_enabled() else None
-    return _public(opened), True, handed_over
+        if entry and not shared_token(run.system):
+            retired = [entry['handle']] + list(entry.get('retired') or [])
+        if entry is None:
+            recover(run)
+        with _no_interruption():
+            opened = _open_shared(run, opener) if shared_token(run.system) else opener(run.params)
+            run.save(opened, retired, clock())
+    return _public(opened), True
 
 
 def replace_session(system, params, stale_token, configured_dir=None, opener=None, clock=time.time):
@@ -476,45 +493,24 @@ def replace_session(system, params, stale_token, configured_dir=None, opener=Non
     another worker already replaced it, its session is returned and relogged is False. However
     many workers see the refusal at once, one login is made.
     """
-    opener = opener or SYSTEMS[system].open_session
-    secrets = secret_values(system, params)
+    run = _Run(system, params, configured_dir)
+    return _replace(run, opener or SYSTEMS[system].open_session, stale_token, clock)
+
+
+def _public(opened):
+    return dict((name, opened.get(name)) for name in RESULT_FIELDS)
+
+
+# --------------------------------------------------------------------------------------------
+# Sessions that modules open and end themselves
+# --------------------------------------------------------------------------------------------
+def _module_run(system, params, handle, configured_dir):
     directory = run_dir(configured_dir)
-    key = entry_key(system, params, run_salt(directory))
-    path = os.path.join(directory, key + '.json')
-    with FileLock(os.path.join(directory, key + '.lock'), _lock_timeout(params)):
-        entry = _load(path)
-        if entry:
-            result = restore_secrets(entry['result'], secrets)
-            if result.get('token') != stale_token:
-                return _public(result), False
-        retired = (list(entry.get('retired') or []) + [entry['handle']]) if entry else []
-        opened = _store(system, params, key, path, opener(params), retired, clock())
-    return _public(opened), True
-
-
-def _lock_timeout(params):
-    return 4 * float(params.get('timeout') or 30) + 30
-
-
-def _store(system, params, key, path, opened, retired, now):
-    secrets = secret_values(system, params)
-    entry = {'format': _FORMAT, 'system': system, 'options': public_options(system, params),
-             'result': strip_secrets(_public(opened), secrets),
-             'handle': strip_secrets(opened.get('handle') or {}, secrets),
-             'retired': retired, 'opened_at': now, 'checked_at': now}
-    write_private(path, json.dumps(entry))
-    if cleanup_enabled():
-        send_secrets(key, system, secrets)
-    return opened
-
-
-def _record_path(system, params, handle, configured_dir):
-    directory = run_dir(configured_dir)
-    secrets = secret_values(system, params)
-    material = json.dumps([system, normal_url(params.get('url')), strip_secrets(handle or {}, secrets)],
+    key = run_key(directory)
+    material = json.dumps([identity(system, params), strip_secrets(handle or {}, secret_values(system, params))],
                           sort_keys=True, default=str)
-    name = 'mod-' + hmac.new(run_salt(directory), material.encode('utf-8'), hashlib.sha256).hexdigest()
-    return directory, name
+    name = 'mod-' + hmac.new(key, material.encode('utf-8'), hashlib.sha256).hexdigest()
+    return _Run(system, params, configured_dir, name)
 
 
 def record_opened(system, params, handle, configured_dir=None):
@@ -522,12 +518,8 @@ def record_opened(system, params, handle, configured_dir=None):
     task does (end_play, Ctrl-C, a failed play). False (nothing recorded) without the callback."""
     if not cleanup_enabled():
         return False
-    directory, name = _record_path(system, params, handle, configured_dir)
-    secrets = secret_values(system, params)
-    entry = {'format': _FORMAT, 'system': system, 'options': public_options(system, params), 'result': None,
-             'handle': strip_secrets(handle or {}, secrets), 'retired': [], 'opened_at': time.time()}
-    write_private(os.path.join(directory, name + '.json'), json.dumps(entry))
-    send_secrets(name, system, secrets)
+    run = _module_run(system, params, handle, configured_dir)
+    run.save({'handle': handle or {}}, [], time.time())
     return True
 
 
@@ -535,12 +527,7 @@ def forget(system, params, handle, configured_dir=None):
     """A task ended the session record_opened recorded: the cleanup leaves it alone. True if it was on record."""
     if not cleanup_enabled():
         return False
-    directory, name = _record_path(system, params, handle, configured_dir)
-    try:
-        os.unlink(os.path.join(directory, name + '.json'))
-    except FileNotFoundError:
-        return False
-    return True
+    return _module_run(system, params, handle, configured_dir).forget()
 
 
 _WARNED = set()
@@ -548,10 +535,10 @@ _WARNED = set()
 
 def warn_once(name):
     """True the first time `name` is asked in this run, whatever the fork: show a warning once per run."""
-    digest = hashlib.sha256(name.encode('utf-8')).hexdigest()
+    digest = sha256(name)
     try:
         path = os.path.join(run_dir(None), 'warned-' + digest)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o600))
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
     except FileExistsError:
         return False
     except (OSError, CacheError):  # no usable run directory: once per process
@@ -561,70 +548,90 @@ def warn_once(name):
     return True
 
 
-def _public(opened):
-    return dict((name, opened.get(name)) for name in RESULT_FIELDS)
-
-
-def _load(path):
-    text = _read(path)
-    if not text:
-        return None
-    try:
-        entry = json.loads(text)
-    except ValueError:
-        return None  # a torn file cannot happen (atomic replace); a foreign one is ignored
-    return entry if isinstance(entry, dict) and entry.get('format') == _FORMAT else None
-
-
 # --------------------------------------------------------------------------------------------
 # The callback's entry point
 # --------------------------------------------------------------------------------------------
-def close_run(directory, channel_secrets=None, keep_saymon_tokens=False, environ=None, closer=None):
-    """End every session recorded in `directory`, then remove it.
+def close_run(directory, keep_shared=False, deadline=60.0, abort=None, closer=None):
+    """End every session recorded in `directory` in parallel, within one overall deadline, then remove it.
 
     Returns (ended: {system: count}, warnings: [sentence]). Never raises for a session that
-    cannot be ended: that is a warning (already redacted, no secret).
+    cannot be ended: that is a warning (already redacted, no secret). `abort` (a threading.Event),
+    when set - a second Ctrl-C - stops the waiting; the directory is removed in any case.
     """
-    environ = os.environ if environ is None else environ
-    channel_secrets = channel_secrets or {}
     ended, warnings = {}, []
     try:
-        names = sorted(n for n in os.listdir(directory) if n.endswith('.json'))
-    except OSError:
-        return ended, warnings
-    for name in names:
-        entry = _load(os.path.join(directory, name))
-        if not entry or entry.get('system') not in SYSTEMS:
-            continue
-        system = entry['system']
-        if system == 'saymon' and keep_saymon_tokens:
-            continue
-        client = SYSTEMS[system]
-        params = dict(entry.get('options') or {})
-        secrets = dict(channel_secrets.get(name[:-len('.json')]) or {})
-        for opt in client.OPTIONS:  # not handed over: the AWX way, from the environment
-            if opt.secret and opt.name not in secrets and environ.get(opt.env(client.PREFIX)):
-                secrets[opt.name] = environ[opt.env(client.PREFIX)]
-        params.update(secrets)
-        redact = Redactor()
-        redact.add(*secrets.values())
-        for stored in [entry.get('handle')] + list(entry.get('retired') or []):
-            try:
-                handle = restore_secrets(stored or {}, secrets)
-                redact.add(*_strings(handle))
-                if (closer or client.end_session)(params, handle):
-                    ended[client.SYSTEM] = ended.get(client.SYSTEM, 0) + 1
-            except ApiError as exc:
-                warnings.append('could not end a %s session at the end of the run: %s' % (client.SYSTEM, exc.message))
-            except CacheError as exc:
-                warnings.append('could not end a %s session at the end of the run: %s (set %s).'
-                                % (client.SYSTEM, exc, ', '.join(o.env(client.PREFIX) for o in client.OPTIONS
-                                                                 if o.secret)))
-            except Exception as exc:  # a cleanup problem must not fail the run, nor print a secret
-                warnings.append('could not end a %s session at the end of the run: %s: %s'
-                                % (client.SYSTEM, type(exc).__name__, redact(str(exc))[:300]))
-    shutil.rmtree(directory, ignore_errors=True)
+        jobs = _jobs(directory, keep_shared, closer, warnings)
+        _run_jobs(jobs, deadline, abort or threading.Event(), ended, warnings)
+    finally:
+        remove_tree(directory)
     return ended, warnings
+
+
+def _jobs(directory, keep_shared, closer, warnings):
+    if not cleanup_enabled():
+        return []
+    key, base, me = _RUN['key'], os.path.dirname(directory), os.path.basename(directory)
+    try:
+        names = sorted(n[:-len('.entry')] for n in os.listdir(directory) if n.endswith('.entry'))
+    except OSError:
+        return []
+    jobs = []
+    for name in names:
+        entry = unseal(key, name, read_text(os.path.join(directory, name + '.entry')))
+        if entry is None or entry.get('system') not in SYSTEMS:
+            warnings.append('a cache entry of this run does not authenticate; it was ignored.')
+            continue
+        system, secrets = entry['system'], dict(entry.get('secrets') or {})
+        params = dict(entry.get('options') or {}, **secrets)
+        if entry.get('shared'):
+            jobs.append((system, lambda p=params, s=system, f=entry['shared']:
+                         _release_shared(base, me, s, p, f, keep_shared), secrets, []))
+            continue
+        for stored in [entry.get('handle')] + list(entry.get('retired') or []):
+            if stored:
+                jobs.append((system, lambda p=params, h=stored, s=secrets, c=(closer or SYSTEMS[system].end_session):
+                             c(p, restore_secrets(h, s)), secrets, stored))
+    return jobs
+
+
+def _run_jobs(jobs, deadline, abort, ended, warnings):
+    lock = threading.Lock()
+    threads = []
+    for system, call, secrets, handle in jobs:
+        thread = threading.Thread(target=_end_one, args=(system, call, secrets, handle, ended, warnings, lock))
+        thread.daemon = True  # a hung server must not hold the exit of ansible-playbook
+        thread.start()
+        threads.append(thread)
+    stop = time.monotonic() + deadline
+    for thread in threads:
+        while thread.is_alive() and not abort.is_set() and time.monotonic() < stop:
+            thread.join(min(0.1, max(0.0, stop - time.monotonic())))
+    with lock:
+        late = sum(1 for thread in threads if thread.is_alive())
+        if late:
+            warnings.append('%d session(s) were still being ended %s; they are left to expire on the server.'
+                            % (late, 'when the cleanup was interrupted' if abort.is_set()
+                               else 'after %g seconds' % deadline))
+
+
+def _end_one(system, call, secrets, handle, ended, warnings, lock):
+    client = SYSTEMS[system]
+    redact = Redactor()
+    redact.add(*secrets.values())
+    redact.add(*_strings(handle))
+    try:
+        done, text = call(), None
+    except ApiError as exc:
+        done, text = False, str(exc)
+    except CacheError as exc:
+        done, text = False, str(exc)
+    except Exception as exc:  # a cleanup problem must not fail the run, nor print a secret
+        done, text = False, '%s: %s' % (type(exc).__name__, redact(str(exc))[:300])
+    with lock:
+        if done:
+            ended[client.SYSTEM] = ended.get(client.SYSTEM, 0) + 1
+        if text:
+            warnings.append('could not end a %s session at the end of the run: %s' % (client.SYSTEM, text))
 
 
 def _strings(value):

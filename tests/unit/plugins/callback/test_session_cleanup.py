@@ -8,8 +8,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import atexit
+import json
 import multiprocessing
 import os
+import signal
+import threading
 
 import pytest
 import yaml
@@ -49,8 +52,9 @@ pytestmark = pytest.mark.filterwarnings('ignore:This process .* is multi-threade
 
 
 def opened(token):
+    # handle: what each system's open_session gives (created: a token this login made)
     return lambda params: {'token': token, 'headers': {}, 'params': {}, 'full': {}, 'expires_at': None,
-                           'handle': {'session_token': token}}
+                           'handle': {'session_token': token, 'created': True}}
 
 
 @pytest.fixture
@@ -60,6 +64,7 @@ def callback(monkeypatch, tmp_path):
     monkeypatch.setenv(token_cache.ENV_CACHE_DIR, str(tmp_path / 'cache'))
     monkeypatch.delenv('APIAUTH_SESSIONS_KEEP_SAYMON_TOKENS', raising=False)
     monkeypatch.delenv('ITSMNG_APP_TOKEN', raising=False)
+    handlers = dict((signum, signal.getsignal(signum)) for signum in session_cleanup.CAUGHT)
     plugin = session_cleanup.CallbackModule()
     plugin._load_name = NAME
     plugin.set_options()
@@ -69,7 +74,9 @@ def callback(monkeypatch, tmp_path):
     plugin.warnings, plugin.shown = warnings, shown
     yield plugin
     atexit.unregister(plugin._at_exit)
-    token_cache.close_channel()
+    token_cache.end_run()
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
 
 
 @pytest.fixture
@@ -96,16 +103,15 @@ def login_in_worker(tmp_path, system, params, token):
 def test_the_sessions_of_the_run_are_ended_with_the_secrets_handed_over(callback, closed, tmp_path):
     login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
     login_in_worker(tmp_path, 'saymon', SAYMON, 'saymon-token-1')
-    callback.v2_runner_on_ok(None)  # results come in: the pipe is read as the run goes
     callback.v2_playbook_on_stats(None)
     by_system = dict((system, (params, handle)) for system, params, handle in closed)
     assert sorted(by_system) == ['itsmng', 'saymon']
-    assert by_system['itsmng'][0]['app_token'] == APP_TOKEN  # never written, handed over in memory
-    assert by_system['itsmng'][1] == {'session_token': 'itsm-session-1'}
+    assert by_system['itsmng'][0]['app_token'] == APP_TOKEN  # sealed with the key the workers inherit
+    assert by_system['itsmng'][1] == {'session_token': 'itsm-session-1', 'created': True}
     assert by_system['saymon'][0]['password'] == PASSWORD and by_system['saymon'][0]['username'] == 'admin'
     assert callback.warnings == []
     assert callback.shown == ['%s: ended 1 ITSM-NG session(s), 1 SAYMON session(s).' % NAME]
-    assert os.listdir(str(tmp_path / 'cache')) == []
+    assert sorted(os.listdir(str(tmp_path / 'cache'))) == ['mac-key', 'shared']
     closed[:] = []
     callback.v2_playbook_on_stats(None)  # a second playbook of the same command: nothing left
     assert closed == []
@@ -136,15 +142,66 @@ def test_a_session_that_cannot_be_ended_is_a_warning_without_secret(callback, tm
     assert 'could not end a ITSM-NG session' in text and 'RuntimeError' in text
     assert 'refused the API token' in text
     assert APP_TOKEN not in text and 'itsm-session-1' not in text and PASSWORD not in text
-    assert os.listdir(str(tmp_path / 'cache')) == []  # removed all the same
+    assert not [n for n in os.listdir(str(tmp_path / 'cache')) if n.startswith('run-')]  # removed all the same
 
 
-def test_the_environment_provides_what_was_not_handed_over(callback, closed, tmp_path, monkeypatch):
-    token_cache.close_channel()  # e.g. a pipe that could not take the message
-    monkeypatch.setenv('ITSMNG_APP_TOKEN', APP_TOKEN)
-    token_cache.obtain('itsmng', ITSM, configured_dir=str(tmp_path / 'cache'), opener=opened('s-1'))
+def test_the_environment_is_never_used_to_end_a_session(callback, closed, tmp_path, monkeypatch):
+    monkeypatch.setenv('ITSMNG_APP_TOKEN', 'AppTok-from-the-environment')
+    monkeypatch.setenv('ITSMNG_URL', 'https://elsewhere.example.com/apirest.php')
+    login_in_worker(tmp_path, 'itsmng', dict(ITSM, app_token=APP_TOKEN), 'itsm-session-1')
     callback.v2_playbook_on_stats(None)
-    assert closed and closed[0][1]['app_token'] == APP_TOKEN
+    assert [(p['url'], p['app_token']) for _s, p, _h in closed] == [(ITSM['url'], APP_TOKEN)]
+
+
+def test_a_second_ctrl_c_stops_the_waiting_and_leaves_no_token_on_disk(callback, tmp_path, monkeypatch):
+    release = threading.Event()
+
+    def hung(params, handle):  # the server does not answer; the user presses Ctrl-C again
+        os.kill(os.getpid(), signal.SIGINT)
+        release.wait(30)
+        return True
+    monkeypatch.setattr(SYSTEMS['itsmng'], 'end_session', hung)
+    login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
+    callback.v2_playbook_on_stats(None)
+    release.set()
+    assert callback.warnings == ['%s: 1 session(s) were still being ended when the cleanup was interrupted; they '
+                                 'are left to expire on the server.' % NAME]
+    assert not [n for n in os.listdir(str(tmp_path / 'cache')) if n.startswith('run-')]
+
+
+def _controller_killed_by(signum, cache, report):
+    """A run: the callback loaded, a worker logs in, then the run receives `signum`."""
+    def end(params, handle):
+        with open(report, 'a') as handle_file:
+            handle_file.write(json.dumps(handle) + '\n')
+        return True
+    SYSTEMS['itsmng'].end_session = end
+    plugin = session_cleanup.CallbackModule()
+    plugin._load_name = NAME
+    plugin.set_options()
+    worker = FORK.Process(target=_worker_login, args=(cache, 'itsmng', ITSM, 'itsm-session-9'))
+    worker.start()
+    worker.join(timeout=30)
+    sleeper = FORK.Process(target=threading.Event().wait, args=(60,))  # a worker busy with a long task
+    sleeper.start()
+    os.kill(os.getpid(), signum)
+    threading.Event().wait(30)  # not reached: the run dies of the signal
+
+
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_end_the_sessions_then_the_run_dies_of_the_signal(callback, tmp_path, signum):
+    cache, report = str(tmp_path / 'cache'), str(tmp_path / 'ended')
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child: a run of its own
+        try:
+            _controller_killed_by(signum, cache, report)
+        finally:
+            os._exit(3)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signum
+    with open(report) as handle:
+        assert [json.loads(line)['session_token'] for line in handle] == ['itsm-session-9']
+    assert not [n for n in os.listdir(cache) if n.startswith('run-')]
 
 
 def test_the_cleanup_runs_at_exit_when_the_run_stopped_early(callback, closed, tmp_path):

@@ -49,7 +49,7 @@ def lookup(monkeypatch, tmp_path):
     for client in SYSTEMS.values():
         for opt in client.OPTIONS:
             monkeypatch.delenv(opt.env(client.PREFIX), raising=False)
-    token_cache.close_channel()
+    token_cache.end_run()
     return plugin
 
 
@@ -261,6 +261,81 @@ def test_an_ipcortex_auth_key_is_returned_but_never_written(lookup, requests_moc
     assert lookup.run(['ipcortex'], {}, query='user.login', **args) == ['ops']
     assert auth.call_count == 1
     files = [p for p in (tmp_path / 'cache').rglob('*') if p.is_file()]
-    assert any(p.name.endswith('.json') for p in files)
+    assert any(p.name.endswith('.entry') for p in files)
     for path in files:
         assert key not in path.name and key not in path.read_text()
+
+
+# ----------------------------------------------------------------------------------------
+# Secrets of the wrong type, failing queries, warnings: no value of a secret, no data shown
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize('value, kind', [(['api-password-x1'], 'a list'), ({'pw': 'api-password-x1'}, 'a dictionary'),
+                                         (True, 'a boolean')])
+def test_a_secret_of_the_wrong_type_is_named_without_its_value(lookup, obtained, value, kind):
+    message = failure(lookup, ['bluecat'], url='https://bam.example.com', username='api', password=value)
+    assert message == 'apiauth.sessions.token: password must be a string; got %s (its value is not shown).' % kind
+    assert 'api-password-x1' not in message and obtained == []
+
+
+def test_a_numeric_secret_is_converted_to_a_string(lookup, obtained):
+    lookup.run(['bluecat'], {}, url='https://bam.example.com', username='api', password=123456)
+    assert obtained[0][1]['password'] == '123456'
+
+
+def test_a_failing_query_names_the_query_and_the_error_never_the_data(lookup, monkeypatch):
+    login = {'basicAuthenticationCredentials': 'YXBpOnNlY3JldC10b2tlbi12YWx1ZQ==', 'apiToken': 'secret-token-value'}
+
+    def fake(system, params, **kwargs):
+        return ({'token': 'secret-token-value', 'headers': {}, 'params': {}, 'full': login, 'expires_at': None},
+                False, None)
+    monkeypatch.setattr(token_cache, 'obtain', fake)
+    message = failure(lookup, ['bluecat'], url='https://bam.example.com', query='abs(@)')
+    assert message == ("apiauth.sessions.token: query 'abs(@)' failed on the login answer: function abs() got a "
+                       "value of type object, and takes number.")
+    message = failure(lookup, ['bluecat'], url='https://bam.example.com', query='nosuchfunction(@)')
+    assert 'YXBp' not in message and 'secret-token-value' not in message and 'nosuchfunction' in message
+
+
+def test_the_warnings_of_a_client_error_are_shown_before_it(lookup, monkeypatch):
+    shown = []
+    monkeypatch.setattr(token.display, 'warning', shown.append)
+
+    def refused(system, params, **kwargs):
+        exc = ApiError('BlueCat', 'BlueCat: https://bam.example.com refused the login.')
+        exc.warnings = ['TLS certificate verification is off for https://bam.example.com.']
+        raise exc
+    monkeypatch.setattr(token_cache, 'obtain', refused)
+    with pytest.raises(AnsibleLookupError) as caught:
+        lookup.run(['bluecat'], {}, url='https://bam.example.com')
+    assert caught.value.message == 'BlueCat: https://bam.example.com refused the login.'
+    assert shown == ['apiauth.sessions.token: TLS certificate verification is off for https://bam.example.com.']
+
+
+def test_without_the_callback_a_session_opened_is_said_once_with_the_line_that_enables_it(lookup, obtained,
+                                                                                         monkeypatch):
+    shown = []
+    monkeypatch.setattr(token.display, 'warning', shown.append)
+    for _call in range(3):
+        lookup.run(['itsmng'], {}, url=ITSM_URL)
+    assert len(shown) == 1
+    assert 'stay open' in shown[0] and shown[0].endswith(
+        'ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup (or callbacks_enabled in ansible.cfg)')
+
+
+def test_an_adhoc_run_is_told_to_load_callbacks(lookup, obtained, monkeypatch):
+    shown = []
+    monkeypatch.setattr(token.display, 'warning', shown.append)
+    monkeypatch.setattr(token.context, 'CLIARGS', {'module_name': 'ping', 'module_args': ''})
+    lookup.run(['itsmng'], {}, url=ITSM_URL)
+    assert shown[0].endswith('ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup')
+
+
+def test_with_the_callback_nothing_is_said(lookup, obtained, monkeypatch):
+    shown = []
+    monkeypatch.setattr(token.display, 'warning', shown.append)
+    token_cache.start_run()
+    try:
+        lookup.run(['itsmng'], {}, url=ITSM_URL)
+    finally:
+        token_cache.end_run()
+    assert shown == []
