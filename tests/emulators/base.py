@@ -75,6 +75,12 @@ class Reply:
         self.headers = list(headers or [])
         self.content_type = content_type
         self.drop = False
+        # A body sent piece by piece (faults drip and large): `chunks` yields bytes, `pause`
+        # seconds between two pieces, `length` the Content-Length to declare (None: none, the
+        # end of the body is the end of the connection).
+        self.chunks = None
+        self.pause = 0
+        self.length = None
 
 
 def json_reply(status, obj, headers=None, content_type='application/json'):
@@ -86,12 +92,17 @@ HTML_PAGE = ('<!DOCTYPE html><html><head><title>{status} {reason}</title></head>
 
 
 class Fault:
-    """An injected fault. Keys: kind (latency|status|drop|html|truncated), path (regex on the
-    path, default any), method, times (how many matching requests it hits, default 1, at most
-    1000), seconds (latency), status (for status), body (optional text for status) and
-    content_type (of that body, default text/html: what a proxy in front of the API sends)."""
+    """An injected fault. Keys: kind (latency|status|drop|html|truncated|drip|large), path (regex
+    on the path, default any), method, times (how many matching requests it hits, default 1, at
+    most 1000), seconds (latency; for drip the pause between two bytes), status (for status, drip
+    and large), body (optional text for status and drip) and content_type (of that body, default
+    text/html: what a proxy in front of the API sends).
 
-    KINDS = ('latency', 'status', 'drop', 'html', 'truncated')
+    drip: the status line and headers at once, then the body one byte every `seconds` (at most
+    4096 bytes). large: a JSON body of `size` bytes (default 100 MB, at most 1 GiB), streamed, with
+    its Content-Length unless `length` is false (then the body ends with the connection)."""
+
+    KINDS = ('latency', 'status', 'drop', 'html', 'truncated', 'drip', 'large')
 
     def __init__(self, spec):
         self.kind = spec.get('kind')
@@ -101,9 +112,14 @@ class Fault:
         self.method = (spec.get('method') or '').upper()
         self.times = max(0, min(int(spec.get('times', 1)), 1000))
         self.seconds = min(float(spec.get('seconds', 0)), 120.0)
-        self.status = int(spec.get('status', 503))
         self.body = spec.get('body')
         self.content_type = spec.get('content_type') or 'text/html; charset=UTF-8'
+        self.size = max(2, min(int(spec.get('size', 100 * 1000 * 1000)), 1 << 30))
+        self.length = spec.get('length', True) is not False
+        if self.kind == 'status':
+            self.status = int(spec.get('status', 503))
+        else:
+            self.status = int(spec.get('status', 200))
 
     def matches(self, request):
         return (self.times > 0 and self.path.search(request.path)
@@ -242,8 +258,32 @@ def fault_reply(fault):
         return Reply(fault.status, body, content_type=fault.content_type)
     if fault.kind == 'html':
         return Reply(200, HTML_PAGE.format(status=200, reason='Login required'), content_type='text/html')
+    if fault.kind == 'drip':
+        body = (fault.body or '{"session_token": "%s"}' % ('d' * 40)).encode('utf-8')[:4096]
+        reply = Reply(fault.status, b'', content_type='application/json')
+        reply.chunks = (body[i:i + 1] for i in range(len(body)))
+        reply.pause, reply.length = fault.seconds, len(body)
+        return reply
+    if fault.kind == 'large':
+        reply = Reply(fault.status, b'', content_type='application/json')
+        reply.chunks = large_body(fault.size)
+        reply.length = fault.size if fault.length else None
+        if not fault.length:
+            reply.headers.append(('Connection', 'close'))
+        return reply
     # truncated
     return Reply(200, b'{"session_token": "abc', content_type='application/json')
+
+
+def large_body(size, piece=65536):
+    """A JSON string of exactly `size` bytes, in pieces: never held whole in memory."""
+    yield b'"'
+    left = size - 2
+    while left > 0:  # bounded: `left` shrinks by at least one byte each turn
+        n = min(piece, left)
+        yield b'x' * n
+        left -= n
+    yield b'"'
 
 
 def deep_merge(target, source):
@@ -289,12 +329,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if 'content-type' not in names and reply.content_type and (reply.body or reply.status != 204):
             self.send_header('Content-Type', reply.content_type)
-        self.send_header('Content-Length', str(len(reply.body)))
+        if reply.chunks is None or reply.length is not None:
+            self.send_header('Content-Length', str(len(reply.body) if reply.chunks is None else reply.length))
         if 'connection' in names and dict((n.lower(), v) for n, v in reply.headers)['connection'] == 'close':
             self.close_connection = True
         self.end_headers()
-        if self.command != 'HEAD':
+        if self.command == 'HEAD':
+            return
+        if reply.chunks is None:
             self.wfile.write(reply.body)
+            return
+        self.close_connection = True
+        self.wfile.flush()
+        for chunk in reply.chunks:  # bounded: drip and large bodies have a bounded size
+            try:
+                self.wfile.write(chunk)
+                self.wfile.flush()
+            except OSError:  # the client gave up: what the fault is there to show
+                return
+            if reply.pause:
+                time.sleep(reply.pause)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 

@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import time
+import tracemalloc
 
 import pytest
 
@@ -226,3 +227,32 @@ def test_an_answer_that_is_not_json(servers, name, fault, words):
     assert isinstance(outcome, ApiError)
     assert words in outcome.message and 'instead of JSON' in outcome.message
     assert requests == 1
+
+
+@pytest.mark.parametrize('kind', ['login', 'read_only'])
+@pytest.mark.parametrize('name', SYSTEM_NAMES)
+def test_a_dripping_answer_ends_at_the_timeout_without_retry(servers, name, kind):
+    # one byte every 0.6 s: each read is quick, the whole answer would take about 40 s
+    outcome, seconds, requests = measure(servers[name], SYSTEMS[name], kind,
+                                         [{'kind': 'drip', 'seconds': 0.6, 'times': 3}], timeout=1)
+    assert isinstance(outcome, ApiError)
+    assert 'no complete answer from http://127.0.0.1:' in outcome.message
+    assert 'within 1 seconds (timeout)' in outcome.message and 'cannot connect' not in outcome.message
+    assert requests == 1, 'a timeout is not retried, even on a read-only call'
+    assert seconds < 3, 'timeout bounds the whole request, not each read'
+
+
+@pytest.mark.parametrize('length', [True, False], ids=['content-length', 'until-close'])
+@pytest.mark.parametrize('name', SYSTEM_NAMES)
+def test_a_huge_answer_is_refused_without_being_read_whole(servers, name, length):
+    tracemalloc.start()
+    try:
+        outcome, seconds, requests = measure(servers[name], SYSTEMS[name], 'login',
+                                             [{'kind': 'large', 'size': 100 * 1000 * 1000, 'length': length}])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert isinstance(outcome, ApiError)
+    assert 'answered more than 4 MiB (HTTP 200); no answer of the API is that large' in outcome.message
+    assert requests == 1
+    assert peak < 24 * 1024 * 1024, 'read at most the cap, not the 100 MB'
