@@ -316,3 +316,81 @@ def test_lookup_open_and_close(requests_mock):
     assert opened['full']['session']['glpiname'] == 'itsm'
     assert itsmng.Itsmng.end_session(params, opened['handle']) is True
     assert requests_mock.last_request.headers['Session-Token'] == 'lk'
+
+
+# -- the generic ERROR: each cause its own sentence, from the servers' real answers -------------
+REAL_DOC = '; view documentation in your browser at http://127.0.0.1:8091/apirest.php/#ERROR'
+
+
+@pytest.mark.parametrize('body, words', [
+    (b'["ERROR","API disabled"]', 'the REST API is disabled on the server; an administrator enables it'),
+    (b'["ERROR","API d\\u00e9sactiv\\u00e9e"]', 'the REST API is disabled on the server'),
+])
+def test_api_disabled_is_said_as_such(body, words, requests_mock):
+    requests_mock.get(API + '/initSession', status_code=400, content=body, headers=JSON)
+    with pytest.raises(ApiError) as caught:
+        client(user_token=USER_TOKEN).login()
+    text = str(caught.value)
+    assert text.startswith('ITSM-NG / GLPI: ERROR on initSession: ') and words in text
+    assert 'bad parameter' not in text and 'Enable Rest API' in text
+
+
+@pytest.mark.parametrize('body, token, words', [
+    ('["ERROR","Email notifications are disabled%s"]' % REAL_DOC, None,
+     'email notifications are disabled; an administrator enables them in Setup > Notifications'),
+    ('["ERROR","Your password reset request has expired or is invalid. Please renew it.%s"]' % REAL_DOC,
+     'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9',
+     'the password reset token is wrong, already used, or more than one day old; ask for a new reset mail'),
+    ('["ERROR","Votre demande de r\\u00e9initialisation du mot de passe a expir\\u00e9 ou est invalide. '
+     'Veuillez la renouveler.%s"]' % REAL_DOC.replace('view documentation in your browser at',
+                                                      'consultez la documentation dans votre navigateur \\u00e0'),
+     'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9', 'the password reset token is wrong, already used'),
+])
+def test_password_reset_refusals_each_have_their_sentence(body, token, words, requests_mock):
+    requests_mock.put(API + '/lostPassword', status_code=400, content=body.encode('utf-8'), headers=JSON)
+    with pytest.raises(ApiError) as caught:
+        client().lost_password('itsm@example.com', token, 'New-Pass-1234' if token else None)
+    text = str(caught.value)
+    assert 'ERROR on lostPassword: ' in text and words in text
+    assert 'API is disabled' not in text and 'bad parameter' not in text
+    assert token is None or token not in text
+
+
+def test_an_unknown_generic_error_does_not_guess(requests_mock):
+    requests_mock.post(API + '/changeActiveProfile', **error('ERROR', 'Bad Request'))
+    with pytest.raises(ApiError) as caught:
+        client(session_token='live').change_profile(4)
+    text = str(caught.value)
+    assert 'the server refused the request (a parameter it does not accept)' in text
+    assert 'disabled' not in text
+
+
+def test_messages_say_glpi_once_the_server_showed_it_is_glpi(requests_mock):
+    requests_mock.post(API + '/changeActiveEntities', json=False, headers=JSON)  # GLPI 10's refusal
+    with pytest.raises(ApiError) as caught:
+        client(session_token='live').change_entities(1)
+    assert str(caught.value).startswith('GLPI: ERROR on changeActiveEntities: entity 1 is not allowed')
+
+
+def test_the_product_named_in_a_reset_answer_is_used_after(requests_mock):
+    requests_mock.put(API + '/lostPassword', [
+        {'json': ['If the given email address match an exisiting GLPI user, you will receive an email containing '
+                  'the informations required to reset your password. Please contact your administrator if you '
+                  'do not receive any email.'], 'headers': JSON},
+        {'status_code': 400, 'content': ('["ERROR","Email notifications are disabled%s"]' % REAL_DOC).encode(),
+         'headers': JSON}])
+    c = client()
+    c.lost_password('itsm@example.com')
+    with pytest.raises(ApiError) as caught:
+        c.lost_password('itsm@example.com')
+    assert str(caught.value).startswith('GLPI: ERROR on lostPassword')
+
+
+def test_an_itsmng_answer_keeps_the_neutral_name_until_known(requests_mock):
+    requests_mock.get(API + '/killSession', content=b'', headers=JSON)  # ITSM-NG and GLPI 9.5 alike
+    requests_mock.get(API + '/getMyProfiles', **error('ERROR_SESSION_TOKEN_INVALID', 'session_token seems invalid',
+                                                      status=401))
+    c = client(session_token='live')
+    assert c.kill() is True
+    assert not c.alive()
+    assert c.product == 'ITSM-NG / GLPI'
