@@ -468,6 +468,9 @@ def _check_status(requester, response, data):
     failure = system.api_failure(status, data if data is not _NotJson else None)
     if ok and not failure:
         return
+    if ok:
+        raise requester.http.error('%s: %s %s failed: %s.' % (system.SYSTEM, call.method, call.path, failure),
+                                   status=status)
     said = failure or _said(response, data)
     wanted = 'expected %s' % ', '.join(str(s) for s in expected) if expected else 'expected 2xx'
     raise requester.http.error('%s: %s %s answered HTTP %s (%s)%s.'
