@@ -284,17 +284,11 @@ def safe_url(url, limit=200):
     return text if len(text) <= limit else text[:limit] + '...'
 
 
-def check_base_url(system, url, path_suffix=None, root_only=False, example=None, env=None):
-    """Refuse, before any request, a URL the system cannot be reached at.
-
-    path_suffix: the path the URL must end with (ITSM-NG: /apirest.php).
-    root_only: the URL must be the server root (BlueCat, SAYMON, IPCortex add their own paths).
-    env: the environment variable url may come from, named when url is missing.
-    """
-    hint = ' (for example %s)' % example if example else ''
+def _split_url(system, url, hint, env):
+    """(url, its parts) for a URL that is given, holds no user info and parses."""
     if not url or not isinstance(url, str) or not url.strip():
-        raise ApiError(system, 'no url was given; set url%s%s.' % (' or the environment variable %s' % env if env else '',
-                                                                    hint))
+        where = ' or the environment variable %s' % env if env else ''
+        raise ApiError(system, 'no url was given; set url%s%s.' % (where, hint))
     url = url.strip()
     # Before any parsing: a password may hold '/', '?' or '#', which would make a parser take
     # part of it for the host or the path, and show it.
@@ -306,6 +300,18 @@ def check_base_url(system, url, path_suffix=None, root_only=False, example=None,
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise ApiError(system, 'url %r is not a valid URL%s.' % (safe_url(url), hint))
+    return url, parts
+
+
+def check_base_url(system, url, path_suffix=None, root_only=False, example=None, env=None):
+    """Refuse, before any request, a URL the system cannot be reached at.
+
+    path_suffix: the path the URL must end with (ITSM-NG: /apirest.php).
+    root_only: the URL must be the server root (BlueCat, SAYMON, IPCortex add their own paths).
+    env: the environment variable url may come from, named when url is missing.
+    """
+    hint = ' (for example %s)' % example if example else ''
+    url, parts = _split_url(system, url, hint, env)
     if parts.scheme not in ('http', 'https') or not parts.hostname:
         raise ApiError(system, 'url must start with https:// or http:// and name a host%s; got %r.'
                        % (hint, safe_url(url)))

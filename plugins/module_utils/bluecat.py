@@ -24,7 +24,7 @@ from urllib.parse import quote
 from ansible_collections.apiauth.sessions.plugins.module_utils._session import SessionSystem
 from ansible_collections.apiauth.sessions.plugins.module_utils._request import RequestSupport, parse_qsl, urlsplit
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
-    COMMON_OPTIONS, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url, shorten,
+    COMMON_OPTIONS, ApiError, HttpClient, Option, Redactor, check_base_url, decode_json, safe_url, shorten,
 )
 
 PREFIX = 'BLUECAT'
@@ -44,8 +44,6 @@ OPTIONS = COMMON_OPTIONS + (
 # The UserSession fields a module returns: everything but the token and the Basic credentials.
 SESSION_FIELDS = ('id', 'type', 'state', 'readOnly', 'remoteAddress', 'loginDateTime', 'logoutDateTime',
                   'apiTokenExpirationDateTime', 'user')
-
-
 
 
 def basic_credentials(username, token):

@@ -360,21 +360,20 @@ def find_entity(entities, wanted, product=PRODUCT):
     """Resolve an entity given by id, complete path ('Root entity > Child A') or short name."""
     wanted = str(wanted).strip()
     if re.match(r'^\d+$', wanted):
-        for e in entities:
-            if e['id'] == int(wanted):
-                return e
-        return None
-    decoded = html_unescape(wanted)
-    path = ' > '.join(p.strip() for p in decoded.split('>'))
-    if '>' in decoded:
-        matches = [e for e in entities if e['complete_name'].lower() == path.lower()]
-    else:
-        matches = [e for e in entities if e['name'] == path] or \
-                  [e for e in entities if e['name'].lower() == path.lower()]
+        return next((e for e in entities if e['id'] == int(wanted)), None)
+    matches = _entities_named(entities, html_unescape(wanted))
     if len(matches) > 1:
         raise ApiError(product, 'entity name "%s" is ambiguous: %s; give the complete path or the id.'
                        % (shorten(wanted), '; '.join('%s (%s)' % (e['complete_name'], e['id']) for e in matches)))
     return matches[0] if matches else None
+
+
+def _entities_named(entities, decoded):
+    """The entities a complete path matches (any case), or a short name (exact case first)."""
+    path = ' > '.join(p.strip() for p in decoded.split('>'))
+    if '>' in decoded:
+        return [e for e in entities if e['complete_name'].lower() == path.lower()]
+    return [e for e in entities if e['name'] == path] or [e for e in entities if e['name'].lower() == path.lower()]
 
 
 def find_profile(profiles, wanted):

@@ -45,8 +45,6 @@ _BARE_TOKEN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._~+/=-]*$')
 _UNKNOWN = object()
 
 
-
-
 def check_user_id(value):
     """user_id as a string, None when not given; refuse what is not one path segment."""
     if value is None:
