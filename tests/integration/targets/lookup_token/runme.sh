@@ -119,28 +119,36 @@ stats saymon tokens_created=2 tokens_deleted=1 live_sessions=0
 stats ipcortex logins=2 logouts=1 live_sessions=0
 
 # 4. Without the callback the files stay: check them (modes, names, contents), then the next run
-#    (its controller is a new process) removes them.
+#    (its controller is a new process) ends the sessions they record and removes them.
 stats reset itsmng bluecat saymon ipcortex
 CACHE="$OUT/cache-kept"
 APIAUTH_SESSIONS_CACHE_DIR="$CACHE" playbook "$OUT/kept.log" main.yml -vvvv --tags lookups
 stats itsmng logins=1 logouts=0 live_sessions=1
 stats bluecat logins=1 logouts=0 live_sessions=1
+grep -c 'the session_cleanup callback is not enabled. Enable it with: ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup' \
+    "$OUT/kept.log" | grep -qx 1                                 # said once for the whole run
 "$PY" - "$CACHE" <<'PY'
 import os, re, stat, sys
 base = sys.argv[1]
-runs = os.listdir(base)
+runs = [n for n in os.listdir(base) if n.startswith('run-')]
 assert len(runs) == 1 and re.match(r'^run-\d+-[0-9a-f]{16}$', runs[0]), runs
+assert sorted(set(os.listdir(base)) - set(runs)) == ['mac-key', 'shared'], os.listdir(base)
 for path in [base, os.path.join(base, runs[0])]:
     assert stat.S_IMODE(os.lstat(path).st_mode) == 0o700, (path, oct(os.lstat(path).st_mode))
 names = os.listdir(os.path.join(base, runs[0]))
-assert len(names) == 9, names
 for name in names:
-    assert re.match(r'^(salt|[0-9a-f]{64}\.(json|lock))$', name), name
+    assert re.match(r'^(key|warned-[0-9a-f]{64}|[0-9a-f]{64}\.(entry|lock|recovery))$', name), name
     mode = stat.S_IMODE(os.lstat(os.path.join(base, runs[0], name)).st_mode)
     assert mode == 0o600, (name, oct(mode))
+assert len([n for n in names if n.endswith('.entry')]) == 4, names
+assert len([n for n in names if n.endswith('.recovery')]) == 3, names  # SAYMON: no token kept
 print('cache: 0700 directories, %d files 0600, hash names' % len(names))
 PY
 no_secret_in "$CACHE" "$OUT/kept.log"
-grep -rqF '"Session-Token"' "$CACHE"  # the files do hold the sessions (the grep above saw real content)
-APIAUTH_SESSIONS_CACHE_DIR="$CACHE" ANSIBLE_CALLBACKS_ENABLED="$CLEANUP" playbook "$OUT/sweep.log" two_credentials.yml
+grep -rqF 'session_token' "$CACHE"  # the recovery records do hold the sessions (the grep above saw real content)
+APIAUTH_SESSIONS_CACHE_DIR="$CACHE" ANSIBLE_CALLBACKS_ENABLED="$CLEANUP" playbook "$OUT/sweep.log" main.yml --tags lookups
+stats itsmng logins=2 logouts=2 live_sessions=0                  # the kept run's session, ended by this one
+stats bluecat logins=2 logouts=2 live_sessions=0
+stats ipcortex logins=2 logouts=2 live_sessions=0
+stats saymon live_sessions=0
 [ "$(run_dirs "$CACHE")" = 0 ]
