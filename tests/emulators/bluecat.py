@@ -1,4 +1,4 @@
-"""BlueCat Address Manager RESTful v2 emulator (protocols.md section 2, seed 002).
+"""BlueCat Address Manager RESTful v2 emulator (the vendor's RESTful v2 API guide; tests/emulators/README.md).
 
 Sessions: POST /api/v2/sessions (201, application/hal+json, every field of the vendor
 example), GET /api/v2/sessions/current, GET /api/v2/sessions/{id}, and

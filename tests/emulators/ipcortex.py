@@ -1,4 +1,4 @@
-"""IPCortex Communication System REST emulator (protocols.md section 4, seed 004).
+"""IPCortex Communication System REST emulator (the vendor's developer pages; tests/emulators/README.md).
 
 Authentication, as the vendor text describes it:
   POST /rest/auth/         {"auth": {"type": "auth", "username", "password"}} -> a session

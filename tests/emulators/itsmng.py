@@ -1,5 +1,5 @@
-"""ITSM-NG / GLPI REST API emulator (protocols.md section 1; real-servers/itsmng-1.4.0.md and
-glpi-10.0.6.md). It answers byte for byte as those servers did: status and reason, the PHP
+"""ITSM-NG / GLPI REST API emulator. It answers byte for byte as real ITSM-NG 1.4.0 and GLPI 10.0.6
+servers did (the exchanges in tests/unit/emulators/fixtures/): status and reason, the PHP
 header set, error arrays with the "; view documentation ..." suffix where the server adds it,
 empty bodies, HTML-encoded entity names. It follows the server's own code paths (API::initApi,
 checkAppToken, checkSessionToken, Session::changeProfile / changeActiveEntities) so that the

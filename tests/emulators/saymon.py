@@ -1,6 +1,6 @@
 """SAYMON emulator: users, one API token per user, cookie sessions, a few protected endpoints.
 
-Follows protocols.md section 3 and SAYMON's published API pages:
+Follows SAYMON's published API pages (tests/emulators/README.md):
   GET    /node/api/users/current          Basic, ?api-token= or Cookie sid: the caller
   GET    /node/api/users/:id              the user (another user's needs manage-users)
   POST   /node/api/users/:id/auth-token   manage-users; 200, body a JSON string "uuid"

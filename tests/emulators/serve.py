@@ -4,8 +4,28 @@
         [--config FILE.json|.yml] [--flavour itsmng|glpi10] [--tls CA_DIR]
         [--state FILE] [--port-base N] [--max-seconds S]
 
-Prints one JSON line and writes it to --state: per system its "url" (what the modules
-take), "root" and "admin" (the /_emulator/ endpoints), and "ca" when serving HTTPS.
+Prints one JSON line and writes it to --state: per system its "url" (what the modules and the
+lookup take), "root" and "admin" (the /_emulator/ endpoints), and "ca" when serving HTTPS.
+
+Systems, their url and test accounts (test values only; tests/emulators/README.md has it all):
+  itsmng    <root>/apirest.php  App-Token mXL7qNn12lQE7PtpIdpOLd0EoVPWYY0ayPvBHj6b; users itsm/itsm
+            (user_token V7zvCJfyKTTDf3peMXpEynJ8tJIxQ2Jx1FelnhmA), tech/tech, post-only/postonly;
+            items Computer, Ticket (range paging, Content-Range, 206)
+  bluecat   <root>              users api/api-password, user1/pass1; configurations, views, zones,
+            resourceRecords under /api/v2 (limit/offset paging, _links.next)
+  saymon    <root>              users admin/admin-S4ymon-emulator-pw (manage-users, manage-objects),
+            alice/alice-S4ymon-emulator-pw, bob/bob-S4ymon-emulator-pw; objects, v2/getObjects
+  ipcortex  <root>              users alice/alice-secret-password (pbx), bob/bob-secret-password;
+            Auth Key alice-auth-key-0123456789abcdef; pbx/<verb>/extension
+
+Admin endpoints of each system (never counted):
+  GET  <admin>/stats     counters (logins, logouts, requests, changes...), live_sessions,
+                         endpoints {"METHOD /path": n}, methods {"GET": n, ...}
+  POST <admin>/reset     sessions, counters, faults and resources back to the start
+  POST <admin>/config    deep-merge a JSON object into the configuration
+  POST <admin>/faults    {"faults": [{"kind": "latency|status|drop|html|truncated|drip|large", ...}]}
+  POST <admin>/expire    the server ends every session now (or {"sessions": [ids]})
+  POST <admin>/restart   every session gone, counters kept
 """
 
 import argparse
@@ -61,12 +81,15 @@ def start(systems, config=None, flavour=None, tls_dir=None, port_base=0, host='1
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--systems', default=','.join(SYSTEMS))
-    parser.add_argument('--config')
-    parser.add_argument('--flavour', default='itsmng', choices=['itsmng', 'glpi10'])
-    parser.add_argument('--tls', metavar='CA_DIR')
-    parser.add_argument('--state')
-    parser.add_argument('--port-base', type=int, default=0)
+    parser.add_argument('--systems', default=','.join(SYSTEMS),
+                        help='comma-separated emulators to start (default: %(default)s)')
+    parser.add_argument('--config', help='JSON or YAML file: {"<system>": {...}} merged into its configuration')
+    parser.add_argument('--flavour', default='itsmng', choices=['itsmng', 'glpi10'],
+                        help='answer as ITSM-NG 1.4 or GLPI 10.0.6 (default: %(default)s)')
+    parser.add_argument('--tls', metavar='CA_DIR', help='serve HTTPS; the test CA is written to CA_DIR/ca.pem')
+    parser.add_argument('--state', help='also write the JSON line of addresses to this file')
+    parser.add_argument('--port-base', type=int, default=0,
+                        help='listen on N, N+1, ... in the order of --systems (default: free ports)')
     parser.add_argument('--max-seconds', type=float, default=4 * 3600,
                         help='stop by itself after this long (default 4 hours)')
     args = parser.parse_args(argv)
