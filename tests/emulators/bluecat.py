@@ -349,6 +349,8 @@ class BluecatEmulator(Emulator):
             item[PARENT_FIELD[kind]] = {'id': parent['id'], 'type': parent['type'], 'name': parent.get('name')}
         if kind == 'zones':
             item.setdefault('absoluteName', item['name'])
+        if kind == 'resourceRecords':  # the server computes it from the zone
+            item['absoluteName'] = '%s.%s' % (item['name'], parent.get('absoluteName') or parent.get('name'))
         self.resources[kind].append(item)
         self.count('changes')
         return hal(201, dict(item))
