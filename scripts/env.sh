@@ -64,7 +64,7 @@ ensure_venv() {
 build_collection() {
     local dest="${1:-$BUILD_PARENT}/ansible_collections/apiauth/sessions"
     mkdir -p "$dest"
-    rsync -a --delete --exclude .git --exclude '/.build' --exclude '/.venv*' --exclude 'tests/output' \
+    rsync -a --delete --exclude .git --exclude '/.build' --exclude '/.venv*' --exclude '/.ansible' --exclude 'tests/output' \
         --exclude '__pycache__' "$ROOT/" "$dest/"
 }
 
