@@ -66,6 +66,7 @@ _TEMPLATE = '$apiauth_template'
 _FORMAT = 2
 _RUN = {}  # {'key': run key, 'owner': controller pid}: set by the callback before the workers fork
 _SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+PARALLEL = 32  # sessions ended at once at the end of a run
 
 
 def connection_options(system):
@@ -595,19 +596,31 @@ def _jobs(directory, keep_shared, closer, warnings):
 
 
 def _run_jobs(jobs, deadline, abort, ended, warnings):
-    lock = threading.Lock()
-    threads = []
-    for system, call, secrets, handle in jobs:
-        thread = threading.Thread(target=_end_one, args=(system, call, secrets, handle, ended, warnings, lock))
+    """Up to PARALLEL sessions ended at once; waiting stops at the deadline or when `abort` is set."""
+    lock, pending = threading.Lock(), list(reversed(jobs))
+    started = [0]
+
+    def worker():
+        while not abort.is_set():
+            with lock:
+                if not pending:
+                    return
+                job = pending.pop()
+                started[0] += 1
+            _end_one(*(job + (ended, warnings, lock)))
+            with lock:
+                started[0] -= 1
+    threads = [threading.Thread(target=worker) for _index in range(min(PARALLEL, len(jobs)))]
+    for thread in threads:
         thread.daemon = True  # a hung server must not hold the exit of ansible-playbook
         thread.start()
-        threads.append(thread)
     stop = time.monotonic() + deadline
     for thread in threads:
         while thread.is_alive() and not abort.is_set() and time.monotonic() < stop:
             thread.join(min(0.1, max(0.0, stop - time.monotonic())))
     with lock:
-        late = sum(1 for thread in threads if thread.is_alive())
+        late = started[0] + len(pending)
+        pending[:] = []  # the workers still waiting on a server take nothing more
         if late:
             warnings.append('%d session(s) were still being ended %s; they are left to expire on the server.'
                             % (late, 'when the cleanup was interrupted' if abort.is_set()

@@ -82,3 +82,53 @@ assert (stats['saymon']['tokens_created'], stats['saymon']['tokens_deleted'], st
 print('after the run: 6 logins and 6 logouts per system, no session left')
 PY
 [ -z "$(find "$OUT/cache" -mindepth 1 -maxdepth 1 -name 'run-*' 2>/dev/null)" ]
+
+stats() { "$PY" stats.py "$EMU_TMP/state.json" "$@"; }
+wait_for_file() {  # wait_for_file <path> <pid>: until the file exists (bounded), or the run ended
+    local i
+    for i in $(seq 1 600); do
+        [ -e "$1" ] && return 0
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -e "$1" ]
+}
+
+# Two runs at once with the same SAYMON credential: B shares the token A created; A's end does
+# not delete it under B (B's token still works), B's end does (no token outlives the two runs).
+stats reset saymon
+ansible-playbook two_runs.yml -e @"$EMU_VARS" -e @"$OUT/creds.json" -e marker="$OUT/a-open" -e go="$OUT/a-go" \
+    >"$OUT/run-a.log" 2>&1 &
+RUN_A=$!
+wait_for_file "$OUT/a-open" "$RUN_A" || { cat "$OUT/run-a.log"; exit 1; }
+ansible-playbook two_runs.yml -e @"$EMU_VARS" -e @"$OUT/creds.json" -e marker="$OUT/b-open" -e go="$OUT/b-go" \
+    >"$OUT/run-b.log" 2>&1 &
+RUN_B=$!
+wait_for_file "$OUT/b-open" "$RUN_B" || { cat "$OUT/run-b.log"; exit 1; }
+stats saymon tokens_created=1 tokens_deleted=0 live_sessions=1
+touch "$OUT/a-go"
+wait "$RUN_A" || { cat "$OUT/run-a.log"; exit 1; }
+stats saymon tokens_created=1 tokens_deleted=0 live_sessions=1   # A ended; B still uses the token
+touch "$OUT/b-go"
+wait "$RUN_B" || { cat "$OUT/run-b.log"; exit 1; }                # B's token worked after A's end
+stats saymon tokens_created=1 tokens_deleted=1 live_sessions=0
+
+# 600 sessions opened in one task (cache=false) are all ended, each with its own App-Token,
+# although the environment has another App-Token for another server.
+stats reset itsmng
+start=$(date +%s%N)
+ITSMNG_URL='http://127.0.0.1:9/apirest.php' ITSMNG_APP_TOKEN='AppToken-of-another-server-5d1f' \
+    ansible-playbook many_once.yml -e @"$EMU_VARS" -e @"$OUT/creds.json" >"$OUT/many.log" 2>&1 \
+    || { tail -n 50 "$OUT/many.log"; exit 1; }
+echo "600 sessions opened and ended in one run: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+stats itsmng logins=600 logouts=600 live_sessions=0
+! grep -q 'could not end' "$OUT/many.log"
+
+# validate=true: the checks of 52 hosts run side by side, not one at a time under the lock.
+stats reset itsmng
+start=$(date +%s%N)
+ansible-playbook validate.yml -i "$OUT/fleet.inventory" -e @"$EMU_VARS" -e @"$OUT/creds.json" >"$OUT/validate.log" 2>&1 \
+    || { tail -n 50 "$OUT/validate.log"; exit 1; }
+echo "validate=true on 52 hosts, 50 forks, a 0.25 s check: the run took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+stats itsmng logins=1 logouts=1 live_sessions=0
+[ -z "$(find "$OUT/cache" -mindepth 1 -maxdepth 1 -name 'run-*' 2>/dev/null)" ]
