@@ -59,8 +59,8 @@ def main(secrets_file, log_file, cache_copy, cache_dir, state_file):
             copied.append(name)
             with open(path, encoding='utf-8', errors='replace') as handle:
                 texts['cache file %s' % os.path.relpath(path, cache_copy)] = handle.read() + '\n' + path
-    entries = [n for n in copied if n.endswith('.json')]
-    if len(entries) < 5 or not any('"token"' in t for k, t in texts.items() if k.startswith('cache')):
+    entries = [n for n in copied if n.endswith('.entry')]
+    if len(entries) < 5 or not any('"sealed"' in t for k, t in texts.items() if k.startswith('cache')):
         problems.append('the cache copy holds %d session files: it was not taken while the lookups ran' % len(entries))
 
     # No secret, in any form, anywhere.
@@ -75,7 +75,7 @@ def main(secrets_file, log_file, cache_copy, cache_dir, state_file):
     # The callback ran: it ended the sessions, and said so; the dropped killSession is a warning.
     if 'apiauth.sessions.session_cleanup: ended' not in log:
         problems.append('the session_cleanup callback did not report what it ended')
-    if not re.search(r'session_cleanup: could not end a ITSM-NG session at the end of the run: ITSM-NG: '
+    if not re.search(r'session_cleanup: could not end a ITSM-NG session at the end of the run: ITSM-NG( / GLPI)?: '
                      r'cannot connect to http://127\.0\.0\.1:\d+/apirest\.php/killSession', log):
         problems.append('no warning for the ITSM-NG session the callback could not end')
     if os.path.isdir(cache_dir) and [n for n in os.listdir(cache_dir) if n.startswith('run-')]:
