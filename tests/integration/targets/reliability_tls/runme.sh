@@ -25,10 +25,30 @@ ansible-playbook tls.yml -i "$OUT/tls.inventory" -e @"$EMU_VARS" -e other_ca="$O
 
 # The warning of validate_certs=false reaches the output, for every module and the lookup.
 set +x
-for name in 'ITSM-NG' 'BlueCat Address Manager' 'SAYMON' 'IPCortex'; do
+for name in 'ITSM-NG / GLPI' 'BlueCat Address Manager' 'SAYMON' 'IPCortex'; do
     grep -q "WARNING\]: $name: TLS certificate verification is off for https://127.0.0.1:" "$OUT/tls.log" \
         || { echo "no TLS warning from the $name module in the output" >&2; exit 1; }
+done
+for name in 'ITSM-NG' 'BlueCat Address Manager' 'SAYMON' 'IPCortex'; do
     grep -q "WARNING\]: apiauth.sessions.token: TLS certificate verification is off for $name" "$OUT/tls.log" \
         || { echo "no TLS warning from the lookup ($name) in the output" >&2; exit 1; }
 done
 echo 'TLS warnings: present for the four modules and the lookup'
+set -x
+
+# Failures only: a refused login with validate_certs=false still warns; a certificate for
+# another host name is said with the host name. A server of its own, stopped with the test.
+"$PY" wrong_host.py "$OUT" 300 &
+WRONG_PID=$!
+trap 'kill "$WRONG_PID" 2>/dev/null || true; emulators_stop' EXIT
+for _ in $(seq 50); do [ -s "$OUT/wrong-host.port" ] && break; sleep 0.1; done
+ansible-playbook tls_failures.yml -i "$OUT/tls.inventory" -e @"$EMU_VARS" \
+    -e wrong_ca="$OUT/wrong-host-ca.pem" -e wrong_port="$(cat "$OUT/wrong-host.port")" "$@" \
+    2>&1 | tee "$OUT/tls_failures.log"
+[ "${PIPESTATUS[0]}" = 0 ]
+set +x
+for name in 'ITSM-NG / GLPI' 'BlueCat Address Manager' 'SAYMON' 'IPCortex'; do
+    grep -q "WARNING\]: $name: TLS certificate verification is off for https://127.0.0.1:" "$OUT/tls_failures.log" \
+        || { echo "no TLS warning from the failing $name module in the output" >&2; exit 1; }
+done
+echo 'TLS warnings: present when the call fails too'
