@@ -287,7 +287,7 @@ class LookupModule(LookupBase):
         self._set(system, client, variables, kwargs)
         params = self._connection(client)
         output, query = self.get_option('output'), self.get_option('query')
-        if query and self.get_option_and_origin('output')[1] == 'Direct' and output != 'token':
+        if query and 'output' in self._direct and output != 'token':
             raise _fail('give either output or query, not both (query selects from the login answer).')
         if query and jmespath is None:
             raise _fail('the query option needs the Python library jmespath on the controller '
@@ -316,6 +316,7 @@ class LookupModule(LookupBase):
                         'not in the lookup, so that the cleanup callback finds the same directory.'
                         % token_cache.ENV_CACHE_DIR)
         checked = self._check_values(kwargs)
+        self._direct = checked  # get_option_and_origin() says no 'Direct' before ansible-core 2.19
         try:
             self.set_options(var_options=variables, direct=checked)
         except AnsibleError as exc:
@@ -376,8 +377,8 @@ class LookupModule(LookupBase):
         """The system's option values: given in the call, else <SYSTEM>_<OPTION>, else the table default."""
         params = {}
         for opt in client.OPTIONS:
-            value, origin = self.get_option_and_origin(opt.name)
-            if origin != 'Direct' or value is None:
+            value = self._direct.get(opt.name)
+            if value is None:
                 value = opt.default
                 env = opt.env(client.PREFIX)
                 if os.environ.get(env) not in (None, ''):
