@@ -1,6 +1,10 @@
 """ITSM-NG client against answers shaped as the real ITSM-NG 1.4.0 and GLPI 10.0.6 servers gave
 them (shared/real-servers), HTTP faked with requests_mock."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import base64
 
 import pytest

@@ -9,6 +9,10 @@ Module args are set the way each ansible-core expects: ansible.module_utils.test
 basic._ANSIBLE_ARGS before.
 """
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import contextlib
 import json
 

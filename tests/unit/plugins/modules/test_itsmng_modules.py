@@ -1,5 +1,9 @@
 """The ITSM-NG modules run in-process (HTTP faked): contracts of design.md §3."""
 
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.apiauth.sessions.plugins.modules import (
