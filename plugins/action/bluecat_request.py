@@ -8,11 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.apiauth.sessions.plugins.module_utils._request import with_cache
 from ansible_collections.apiauth.sessions.plugins.modules import bluecat_request
-from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
-from ansible_collections.apiauth.sessions.plugins.plugin_utils._action import InProcessAction
+from ansible_collections.apiauth.sessions.plugins.plugin_utils._request_action import RequestAction
 
 
-class ActionModule(InProcessAction):
-    MODULE = with_cache(bluecat_request, token_cache)
+class ActionModule(RequestAction):
+    REQUEST_MODULE = bluecat_request

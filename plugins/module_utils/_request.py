@@ -226,17 +226,18 @@ class RunSessions(object):
 
     relogin = True
 
-    def __init__(self, system, cache, warn):
-        self.system, self.cache, self.warn = system, cache, warn
+    def __init__(self, system, cache, warn, configured_dir=None):
+        self.system, self.cache, self.warn, self.configured_dir = system, cache, warn, configured_dir
 
     def get(self, params):
-        result, opened, _handed = self.cache.obtain(self.system.NAME, params)
+        result, opened, _handed = self.cache.obtain(self.system.NAME, params, configured_dir=self.configured_dir)
         if opened and not self.cache.cleanup_enabled() and self.cache.warn_once('request-modules-no-cleanup'):
             self.warn(NO_CLEANUP % self.system.SYSTEM)
         return result
 
     def replace(self, params, stale):
-        result, relogged = self.cache.replace_session(self.system.NAME, params, stale.get('token'))
+        result, relogged = self.cache.replace_session(self.system.NAME, params, stale.get('token'),
+                                                      configured_dir=self.configured_dir)
         return result, relogged
 
     def close(self, params):
@@ -283,12 +284,12 @@ class GivenSession(object):
         """The user's session stays theirs."""
 
 
-def provider(system, params, cache=None, warn=None):
+def provider(system, params, cache=None, warn=None, configured_dir=None):
     option = system.REQUEST_SESSION_OPTION
     if params.get(option):
         return GivenSession(system, option)
     if cache is not None:
-        return RunSessions(system, cache, warn or (lambda message: None))
+        return RunSessions(system, cache, warn or (lambda message: None), configured_dir)
     return TaskSession(system)
 
 
@@ -407,7 +408,7 @@ def response_headers(system, response, redact):
 # --------------------------------------------------------------------------------------------
 # Entry point of the four modules
 # --------------------------------------------------------------------------------------------
-def execute(system, params, check_mode=False, warn=None, cache=None):
+def execute(system, params, check_mode=False, warn=None, cache=None, configured_dir=None):
     """The request module's run(): the result dict, or ApiError (one sentence)."""
     call = Call(system, params)
     changed = not call.read
@@ -415,7 +416,7 @@ def execute(system, params, check_mode=False, warn=None, cache=None):
         return {'changed': changed, 'sent': False, 'status': None, 'method': call.method, 'path': call.path,
                 'msg': 'Check mode: %s %s was not sent (it writes); changed reports what it would do.'
                        % (call.method, call.path)}
-    sessions = provider(system, params, cache, warn)
+    sessions = provider(system, params, cache, warn, configured_dir)
     redact = redactor_for(system, params)
     requester = Requester(system, params, call, sessions, redact)
     try:
@@ -489,15 +490,16 @@ def _said(response, data):
 class _WithCache(object):
     """A request module as the in-process action plugin runs it: run() on the controller's cache."""
 
-    def __init__(self, module, cache):
-        self.module, self.cache = module, cache
+    def __init__(self, module, cache, configured_dir=None):
+        self.module, self.cache, self.configured_dir = module, cache, configured_dir
         self.ARGUMENT_SPEC = module.ARGUMENT_SPEC
         self.CONSTRAINTS = getattr(module, 'CONSTRAINTS', {})
         self.REVEAL = ()
 
     def run(self, params, check_mode=False, diff=False, warn=None):
-        return self.module.run(params, check_mode=check_mode, diff=diff, warn=warn, cache=self.cache)
+        return self.module.run(params, check_mode=check_mode, diff=diff, warn=warn, cache=self.cache,
+                               configured_dir=self.configured_dir)
 
 
-def with_cache(module, cache):
-    return _WithCache(module, cache)
+def with_cache(module, cache, configured_dir=None):
+    return _WithCache(module, cache, configured_dir)

@@ -140,9 +140,11 @@ from ansible_collections.apiauth.sessions.plugins.module_utils.ipcortex import I
 ARGUMENT_SPEC = Ipcortex.argument_spec(**request_options(Ipcortex, Ipcortex.REQUEST_SESSION_OPTION))
 
 
-def run(params, check_mode=False, diff=False, warn=ignore, cache=None):
-    """One authenticated call; cache is the controller's run cache (given by the action plugin)."""
-    return execute(Ipcortex, params, check_mode=check_mode, warn=warn, cache=cache)
+def run(params, check_mode=False, diff=False, warn=ignore, cache=None, configured_dir=None):
+    """One authenticated call; cache is the controller's run cache, in configured_dir (both given by the
+    action plugin)."""
+    return execute(Ipcortex, params, check_mode=check_mode, warn=warn, cache=cache,
+                   configured_dir=configured_dir)
 
 
 def main():

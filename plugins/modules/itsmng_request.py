@@ -154,9 +154,11 @@ from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import Its
 ARGUMENT_SPEC = Itsmng.argument_spec(**request_options(Itsmng, Itsmng.REQUEST_SESSION_OPTION))
 
 
-def run(params, check_mode=False, diff=False, warn=ignore, cache=None):
-    """One authenticated call; cache is the controller's run cache (given by the action plugin)."""
-    return execute(Itsmng, params, check_mode=check_mode, warn=warn, cache=cache)
+def run(params, check_mode=False, diff=False, warn=ignore, cache=None, configured_dir=None):
+    """One authenticated call; cache is the controller's run cache, in configured_dir (both given by the
+    action plugin)."""
+    return execute(Itsmng, params, check_mode=check_mode, warn=warn, cache=cache,
+                   configured_dir=configured_dir)
 
 
 def main():

@@ -33,18 +33,20 @@ class FakeCache(object):
 
     def __init__(self, token=SESSION, fresh=FRESH, cleanup=True):
         self.token, self.fresh, self.cleanup = token, fresh, cleanup
-        self.obtained, self.replaced, self.warned = 0, [], set()
+        self.obtained, self.replaced, self.warned, self.dirs = 0, [], set(), []
 
     @staticmethod
     def result(token):
         return {'token': token, 'headers': {'Session-Token': token, 'App-Token': APP_TOKEN}, 'params': {}}
 
-    def obtain(self, system, params):
+    def obtain(self, system, params, configured_dir=None):
         self.obtained += 1
+        self.dirs.append(configured_dir)
         return self.result(self.token), self.obtained == 1, None
 
-    def replace_session(self, system, params, stale):
+    def replace_session(self, system, params, stale, configured_dir=None):
         self.replaced.append(stale)
+        self.dirs.append(configured_dir)
         return self.result(self.fresh), True
 
     def cleanup_enabled(self):
@@ -167,7 +169,8 @@ def test_session_gone_logs_in_once_and_repeats_the_call(requests_mock):
     gone = {'status_code': 401, 'json': ['ERROR_SESSION_TOKEN_INVALID', 'session_token seems invalid']}
     requests_mock.get(ITSM + '/Computer', [gone, {'json': [{'id': 1}]}])
     cache = FakeCache()
-    result = execute(Itsmng, itsm(), cache=cache)
+    result = execute(Itsmng, itsm(), cache=cache, configured_dir='/run/cache')
+    assert cache.dirs == ['/run/cache', '/run/cache']  # the directory the lookup and the callback use
     assert result['relogged_in'] is True and result['json'] == [{'id': 1}] and result['requests'] == 2
     assert cache.replaced == [SESSION]  # the stale token, so that one worker logs in for all
     assert requests_mock.request_history[1].headers['Session-Token'] == FRESH
