@@ -21,19 +21,24 @@ description:
     from a private run-scoped cache (a 0700 directory, 0600 files named by a hash, guarded by a file lock).
   - Enable the callback P(apiauth.sessions.session_cleanup#callback) to end every session the lookup opened
     when the playbook ends (ITSM-NG killSession, BlueCat logout, IPCortex logout, and deletion of a SAYMON
-    token the lookup created). Without it, sessions are left to expire on the server.
+    token the lookup created), or when the run is stopped by Ctrl-C, SIGTERM or SIGHUP. Without it, sessions
+    are left to expire on the server, and the lookup says so once per run with the line that enables it
+    (ad-hoc C(ansible) runs also need E(ANSIBLE_LOAD_CALLBACK_PLUGINS=1)).
   - A cached BlueCat token is replaced before it expires (O(refresh_margin)). A session that the server
     ended is noticed by a cheap check before reuse (every time with O(validate=true), otherwise when the
     last check is older than O(revalidate_after) seconds) and replaced by a new login.
   - SAYMON keeps one API token per user and a new one replaces the old, possibly in use elsewhere. The
     lookup therefore never replaces a token - it returns the user's current token and creates one only
-    when the user has none.
+    when the user has none. Concurrent runs share a token one of them created, and the last one to end
+    deletes it; a token that only a killed run used is deleted and replaced, never adopted.
   - Connection options are those of the system's modules, with the same names. An option not given falls
     back to the environment variable C(<SYSTEM>_<OPTION>) of the system named by the term, for example
     E(ITSMNG_USER_TOKEN), E(BLUECAT_PASSWORD), E(SAYMON_URL), E(IPCORTEX_API_KEY), as AWX/AAP credential
     types inject them.
-  - Long-lived secrets (password, user token, App-Token, API key) never appear in a message, a file name or
-    a cache file. The cache holds short-lived tokens only, and is removed by the callback.
+  - Long-lived secrets (password, user token, App-Token, API key) never appear in a message or a file name.
+    With the callback enabled, cache entries are sealed (AES-GCM) with a key that only the C(ansible-playbook)
+    process and its forks hold in memory; without it, no long-lived secret and no SAYMON token is written.
+    A secret option of the wrong type is refused naming the option and the type, never the value.
 options:
   _terms:
     description:
@@ -137,6 +142,7 @@ options:
     description:
       - A JMESPath expression applied to the login answer (C(full) of O(output=full)); the lookup returns
         its result instead of O(output). Needs the Python library C(jmespath) on the controller.
+      - A query that fails is reported with the query and the error, never with the login answer.
       - 'Examples: C(session.glpiactiveprofile.name) (ITSM-NG), C(user.name) (BlueCat, IPCortex),
         C(login) (SAYMON).'
     type: str
@@ -148,8 +154,8 @@ options:
     default: true
   validate:
     description:
-      - Check that a cached session still works at every reuse (one cheap request), and log in again if the
-        server ended it.
+      - Check that a cached session still works at every reuse (one cheap request, made outside the cache lock
+        so that forks check side by side), and log in again if the server ended it.
     type: bool
     default: false
   revalidate_after:
@@ -179,11 +185,14 @@ options:
 notes:
   - The lookup runs on the controller, where AWX/AAP inject credentials as environment variables.
   - The cache is keyed on the C(ansible-playbook) process - the workers' parent - so every fork and host of
-    one run shares it, and the next run starts afresh. Directories of runs that ended without the callback
-    are removed by the next run.
+    one run shares it, and the next run starts afresh. The sessions of a run that ended without the callback,
+    or was killed, are ended by the next run that uses the same system, url and identity, which then removes
+    its directory.
   - "O(output=headers) for ITSM-NG (App-Token) and for an IPCortex Auth Key returns a long-lived secret inside
     the headers; give C(no_log: true) to the tasks that send them, or their arguments show at C(-vvv)."
-  - A O(cache_dir) you name must belong to you and be private (0700); the lookup refuses it otherwise.
+  - A O(cache_dir) you name must belong to you and be private (0700), and every directory above it must belong
+    to you or root and be writable by nobody else (as ssh checks its configuration); the lookup refuses it
+    otherwise.
 requirements:
   - requests
   - jmespath (for O(query))

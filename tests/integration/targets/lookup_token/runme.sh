@@ -152,3 +152,18 @@ stats bluecat logins=2 logouts=2 live_sessions=0
 stats ipcortex logins=2 logouts=2 live_sessions=0
 stats saymon live_sessions=0
 [ "$(run_dirs "$CACHE")" = 0 ]
+
+# 5. Ad-hoc: `ansible` loads no callback unless asked; the lookup says so once, with the line for
+#    ad-hoc runs. With the callback loaded, the session is ended (and the one the previous
+#    command left, by the same credentials).
+stats reset itsmng
+ADHOC_MSG="msg={{ lookup('apiauth.sessions.token', 'itsmng', url=emu.itsmng.url, user_token=itsm_user_token, app_token=itsm_app_token) | length }}"
+APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache-adhoc" ANSIBLE_CALLBACKS_ENABLED="$CLEANUP" \
+    ansible localhost -m ansible.builtin.debug -a "$ADHOC_MSG" -e @"$EMU_VARS" -e @"$OUT/secrets.json" >"$OUT/adhoc.log" 2>&1
+grep -q 'Enable it with: ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup' "$OUT/adhoc.log"
+stats itsmng logins=1 logouts=0 live_sessions=1
+APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache-adhoc" ANSIBLE_CALLBACKS_ENABLED="$CLEANUP" ANSIBLE_LOAD_CALLBACK_PLUGINS=1 \
+    ansible localhost -m ansible.builtin.debug -a "$ADHOC_MSG" -e @"$EMU_VARS" -e @"$OUT/secrets.json" >"$OUT/adhoc2.log" 2>&1
+! grep -q 'Enable it with' "$OUT/adhoc2.log"
+stats itsmng logins=2 logouts=2 live_sessions=0
+no_secret_in "$OUT/adhoc.log" "$OUT/adhoc2.log" "$OUT/cache-adhoc"
