@@ -26,9 +26,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 try:
     import requests
+    import urllib3  # always installed with requests
     HAS_REQUESTS = True
 except ImportError:  # pragma: no cover - depends on the controller
-    requests = None
+    requests = urllib3 = None
     HAS_REQUESTS = False
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
@@ -219,7 +220,7 @@ def _base64_forms(value):
         encoded = base64.b64encode(b'\0' * shift + raw).decode('ascii').rstrip('=')
         # Leave out the characters that also depend on the bytes before or after the value.
         end = len(encoded) - (1 if (shift + len(raw)) % 3 else 0)
-        core = encoded[4 if shift else 0:end]
+        core = encoded[(0, 2, 3)[shift]:end]
         if len(core) >= 6:
             forms.add(core)
     return forms | set(form.translate(_URLSAFE) for form in forms)
@@ -367,11 +368,8 @@ class HttpClient(object):
             self.session.verify = False
             self.warnings.append('%s: TLS certificate verification is off for %s; the connection can be '
                                  'intercepted. Prefer ca_path with your CA bundle.' % (system, safe_url(self.base_url)))
-            try:  # one warning from us, not one per request from urllib3
-                import urllib3
-                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            except Exception:  # pragma: no cover
-                pass
+            # one warning from us, not one per request from urllib3
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         elif ca_path:
             if not os.path.exists(ca_path):  # requests would raise a bare OSError at the first request
                 raise ApiError(system, 'ca_path %s does not exist; give the PEM file of the CA that signed '
@@ -500,8 +498,8 @@ class HttpClient(object):
     def _read_chunk(self, read, where):
         try:
             return read(_CHUNK)
-        except (TimeoutError, OSError, http.client.HTTPException, requests.exceptions.RequestException,
-                _urllib3_error()) as exc:
+        except (OSError, http.client.HTTPException, requests.exceptions.RequestException,
+                urllib3.exceptions.HTTPError) as exc:
             if _is_timeout(exc):
                 raise self.timeout_error(where, body=True)
             raise _Broken(self.error('the connection to %s broke while the answer was read (%s). Check the server '
@@ -511,14 +509,6 @@ class HttpClient(object):
         return self.error('%s answered more than %d MiB (HTTP %s); no answer of the API is that large: check that '
                           'url is the API address and that no proxy is in the way.'
                           % (where, MAX_BODY // (1024 * 1024), response.status_code), status=response.status_code)
-
-
-def _urllib3_error():
-    try:
-        import urllib3
-        return urllib3.exceptions.HTTPError
-    except ImportError:  # pragma: no cover - requests always brings urllib3
-        return OSError
 
 
 def _is_timeout(exc):

@@ -1,5 +1,5 @@
-"""ITSM-NG client against answers shaped as the real ITSM-NG 1.4.0 and GLPI 10.0.6 servers gave
-them (shared/real-servers), HTTP faked with requests_mock."""
+"""ITSM-NG client against answers shaped as real ITSM-NG 1.4.0 and GLPI 10.0.6 servers give them
+(status, Content-Type and body byte for byte), HTTP faked with requests_mock."""
 
 from __future__ import absolute_import, division, print_function
 
