@@ -13,12 +13,16 @@ import multiprocessing
 import os
 import signal
 import threading
+import types
 
 import pytest
 import yaml
 
 from ansible import constants as C
-from ansible.module_utils import _internal as module_utils_internal
+try:
+    from ansible.module_utils import _internal as module_utils_internal
+except ImportError:  # ansible-core < 2.19 has no is_controller flag: a stand-in takes the toggles
+    module_utils_internal = types.SimpleNamespace()
 
 from ansible_collections.apiauth.sessions.plugins.callback import session_cleanup
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError

@@ -7,11 +7,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import types
+
 import pytest
 import yaml
 
 from ansible import constants as C
-from ansible.module_utils import _internal as module_utils_internal
+try:
+    from ansible.module_utils import _internal as module_utils_internal
+except ImportError:  # ansible-core < 2.19 has no is_controller flag: a stand-in takes the toggles
+    module_utils_internal = types.SimpleNamespace()
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.apiauth.sessions.plugins.lookup import token
