@@ -130,7 +130,7 @@ class Call(object):
         self.system = system
         self.method = self._method(params.get('method'))
         self.path, path_query = self._path(params.get('path'))
-        self.query = dict(path_query)
+        self.query = self._strings('query', dict(path_query))  # a query string in path is checked alike
         self.query.update(self._strings('query', params.get('query') or {}))
         self.headers = self._headers(params.get('headers') or {})
         self.body = self._body(params.get('body'))

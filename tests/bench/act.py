@@ -176,9 +176,8 @@ class Bench(object):
             for way in order:
                 for count in (k1, k2):
                     walls[way][count].append(self.play(way, count))
-            print('  run %d: %s' % (index + 1, ', '.join('%s %.1f s / %.1f s' % (way, walls[way][k1][-1],
-                                                                                  walls[way][k2][-1])
-                                                          for way in WAYS)), file=sys.stderr, flush=True)
+            done = ', '.join('%s %.1f s / %.1f s' % (way, walls[way][k1][-1], walls[way][k2][-1]) for way in WAYS)
+            print('  run %d: %s' % (index + 1, done), file=sys.stderr, flush=True)
         per_call = dict((way, [(b - a) / (k2 - k1) for a, b in zip(walls[way][k1], walls[way][k2])])
                         for way in WAYS)
         return k1, k2, walls, per_call

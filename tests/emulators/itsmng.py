@@ -1060,7 +1060,6 @@ class ItsmngEmulator(Emulator):
         return self.respond(ctx, 201, results[0], [('location', '%s/%s/%s' % (ctx.api_url, itemtype,
                                                                               results[0]['id']))])
 
-
     def item_inputs(self, ctx, item_id):
         """The objects of `input` to update or delete: the item of the URL, or a list with ids."""
         given = ctx.params.get('input')

@@ -97,9 +97,8 @@ def test_bluecat_resources_crud(serve):
     api = server.root + '/api/v2'
     zones = requests.get(api + '/views/2/zones', headers=auth, timeout=5).json()
     assert zones['count'] == 1 and zones['data'][0]['absoluteName'] == 'example.com'
-    created = requests.post(api + '/zones/3/resourceRecords', json={'name': 'ftp', 'type': 'HostRecord',
-                                                                   'addresses': ['192.0.2.9']},
-                            headers=auth, timeout=5)
+    record = {'name': 'ftp', 'type': 'HostRecord', 'addresses': ['192.0.2.9']}
+    created = requests.post(api + '/zones/3/resourceRecords', json=record, headers=auth, timeout=5)
     assert created.status_code == 201 and created.json()['zone']['id'] == 3
     item = api + '/resourceRecords/%s' % created.json()['id']
     patched = requests.patch(item, json={'addresses': ['192.0.2.99']}, timeout=5,

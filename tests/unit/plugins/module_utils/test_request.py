@@ -86,6 +86,8 @@ def itsm(**options):
     ({'headers': {'X-Trace': 'a\r\nSession-Token: stolen'}}, 'no CR, LF'),
     ({'headers': {'X-Trace': 'a\nb'}}, 'no CR, LF'),
     ({'query': {'session_token': 'mine'}}, 'query must not set session_token'),
+    ({'path': 'Computer?app_token=mine'}, 'query must not set app_token'),
+    ({'path': 'Computer?x=a%0D%0Ab'}, 'must not contain CR, LF'),
     ({'query': {'x': 'a\r\nb'}}, 'must not contain CR, LF'),
     ({'all_pages': True, 'method': 'POST'}, 'all_pages reads every page'),
     ({'max_pages': 0}, 'max_pages must be between 1'),
