@@ -54,9 +54,9 @@ except ImportError as exc:  # pragma: no cover - ansible-core requires cryptogra
 
 from ansible_collections.apiauth.sessions.plugins.module_utils._registry import SYSTEMS
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, Redactor
-from ansible_collections.apiauth.sessions.plugins.plugin_utils._cache_files import (  # noqa: F401 (re-exported)
-    ENV_CACHE_DIR, CacheError, FileLock, base_dir, check_parents, create_once, dead_runs, private_dir,
-    process_stamp, read_text, remove, remove_tree, run_alive, run_dir_name, run_owner, too_old, write_private)
+from ansible_collections.apiauth.sessions.plugins.plugin_utils._cache_files import (
+    ENV_CACHE_DIR, CacheError, FileLock, base_dir, create_once, dead_runs, private_dir, read_text, remove,
+    remove_tree, run_alive, run_dir_name, run_owner, too_old, write_private)
 
 # Options that change how a session is reached, not whose session it is.
 NOT_IDENTITY = frozenset(('validate_certs', 'ca_path', 'timeout', 'credentials_in', 'api_key_transport'))

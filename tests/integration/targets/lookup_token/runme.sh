@@ -164,6 +164,6 @@ grep -q 'Enable it with: ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_CALLBACKS_ENABL
 stats itsmng logins=1 logouts=0 live_sessions=1
 APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache-adhoc" ANSIBLE_CALLBACKS_ENABLED="$CLEANUP" ANSIBLE_LOAD_CALLBACK_PLUGINS=1 \
     ansible localhost -m ansible.builtin.debug -a "$ADHOC_MSG" -e @"$EMU_VARS" -e @"$OUT/secrets.json" >"$OUT/adhoc2.log" 2>&1
-! grep -q 'Enable it with' "$OUT/adhoc2.log"
+if grep -q 'Enable it with' "$OUT/adhoc2.log"; then exit 1; fi
 stats itsmng logins=2 logouts=2 live_sessions=0
 no_secret_in "$OUT/adhoc.log" "$OUT/adhoc2.log" "$OUT/cache-adhoc"

@@ -50,12 +50,12 @@ all_open() {
 # killed_run SIGNAL: start a run in a process group of its own (as AWX does), wait until its
 # sessions are open and the long task runs, send SIGNAL to the whole group; sets RUN_STATUS.
 killed_run() {
-    local signal="$1" marker="$OUT/open-$1" pid i
+    local signal="$1" marker="$OUT/open-$1" pid _try
     rm -f "$marker"
     setsid ansible-playbook lookups.yml -e @"$EMU_VARS" -e @"$OUT/secrets.json" -e marker="$marker" \
         >"$OUT/killed-$signal.log" 2>&1 &
     pid=$!
-    for i in $(seq 1 600); do
+    for _try in $(seq 1 600); do
         [ -e "$marker" ] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
@@ -99,6 +99,6 @@ stats ipcortex logins=2 logouts=2 live_sessions=0
 [ "$(run_dirs)" = 0 ]
 for secret in "$ITSM_APP_TOKEN" "$ITSM_USER_TOKEN" "$BC_PASSWORD" "$SAYMON_PASSWORD" "$IPC_PASSWORD"; do
     set +x
-    ! grep -qF -- "$secret" "$OUT"/killed-*.log "$OUT/next.log"
+    if grep -qF -- "$secret" "$OUT"/killed-*.log "$OUT/next.log"; then echo "a secret is in the output" >&2; exit 1; fi
     set -x
 done

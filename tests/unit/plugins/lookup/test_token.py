@@ -316,8 +316,7 @@ def test_the_warnings_of_a_client_error_are_shown_before_it(lookup, monkeypatch)
     assert shown == ['apiauth.sessions.token: TLS certificate verification is off for https://bam.example.com.']
 
 
-def test_without_the_callback_a_session_opened_is_said_once_with_the_line_that_enables_it(lookup, obtained,
-                                                                                         monkeypatch):
+def test_without_the_callback_an_opened_session_is_said_once_with_the_line_to_enable_it(lookup, obtained, monkeypatch):
     shown = []
     monkeypatch.setattr(token.display, 'warning', shown.append)
     for _call in range(3):
