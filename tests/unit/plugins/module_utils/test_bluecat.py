@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, apiauth.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The BlueCat client over faked HTTP (requests_mock): login, check, logout, errors,
-re-login, redaction, expiry arithmetic, and the doc fragment against the OPTIONS table."""
+re-login, redaction, expiry arithmetic."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,12 +12,10 @@ import base64
 import json
 
 import pytest
-import yaml
 
-from ansible_collections.apiauth.sessions.plugins.doc_fragments.bluecat import ModuleDocFragment
 from ansible_collections.apiauth.sessions.plugins.module_utils import bluecat
 from ansible_collections.apiauth.sessions.plugins.module_utils.bluecat import (
-    OPTIONS, PREFIX, BluecatClient, about_to_expire, parse_datetime, to_epoch,
+    BluecatClient, about_to_expire, parse_datetime, to_epoch,
 )
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 
@@ -280,19 +278,6 @@ def test_lookup_open_and_close(requests_mock):
     assert bluecat.Bluecat.end_session(no_password, handle) is True
     assert requests_mock.last_request.headers['Authorization'] == 'Basic ' + BASIC
     assert bluecat.Bluecat.end_session(no_password, handle) is False
-
-
-# -- the doc fragment and the option table ---------------------------------------------------
-def test_doc_fragment_matches_the_options_table():
-    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
-    assert sorted(documented) == sorted(opt.name for opt in OPTIONS)
-    for opt in OPTIONS:
-        doc = documented[opt.name]
-        assert doc['type'] == opt.type, opt.name
-        assert doc.get('default') == opt.default, opt.name
-        assert doc.get('choices') == (list(opt.choices) if opt.choices else None), opt.name
-        assert not doc.get('required'), opt.name  # env fallbacks: required is checked by the client
-        assert 'E(%s)' % opt.env(PREFIX) in ' '.join(doc['description']), opt.name
 
 
 def test_argument_spec_marks_secrets_no_log():

@@ -10,9 +10,7 @@ __metaclass__ = type
 import json
 
 import pytest
-import yaml
 
-from ansible_collections.apiauth.sessions.plugins.doc_fragments.ipcortex import ModuleDocFragment
 from ansible_collections.apiauth.sessions.plugins.module_utils import ipcortex
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 
@@ -43,17 +41,6 @@ def login_ok(requests_mock, session=SESSION, cookie=True, user=None):
 
 
 # -- options and documentation ---------------------------------------------------------------
-def test_doc_fragment_matches_option_table():
-    doc = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
-    assert list(doc) == [opt.name for opt in ipcortex.OPTIONS]
-    for opt in ipcortex.OPTIONS:
-        entry = doc[opt.name]
-        assert entry['type'] == opt.type, opt.name
-        assert entry.get('default') == opt.default, opt.name
-        assert entry.get('choices') == (list(opt.choices) if opt.choices else None), opt.name
-        assert 'E(%s)' % opt.env(ipcortex.PREFIX) in ' '.join(entry['description']), opt.name
-
-
 def test_argument_spec_secrets_and_env():
     spec = ipcortex.Ipcortex.argument_spec(state=dict(type='str'))
     assert spec['password']['no_log'] is True and spec['api_key']['no_log'] is True

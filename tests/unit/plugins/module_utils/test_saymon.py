@@ -11,9 +11,7 @@ import base64
 import json
 
 import pytest
-import yaml
 
-from ansible_collections.apiauth.sessions.plugins.doc_fragments.saymon import ModuleDocFragment
 from ansible_collections.apiauth.sessions.plugins.module_utils import _http as http, saymon
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 
@@ -47,17 +45,6 @@ def client():
 
 
 # -- options ---------------------------------------------------------------------------------
-def test_doc_fragment_matches_option_table():
-    documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
-    assert list(documented) == [opt.name for opt in saymon.OPTIONS]
-    for opt in saymon.OPTIONS:
-        doc = documented[opt.name]
-        assert doc['type'] == opt.type, opt.name
-        assert doc.get('default') == opt.default, opt.name
-        assert doc.get('choices') == (list(opt.choices) if opt.choices else None), opt.name
-        assert opt.env(saymon.PREFIX) in ' '.join(doc['description']), opt.name
-
-
 def test_argument_spec_hides_the_password_and_reads_saymon_env():
     spec = saymon.Saymon.argument_spec(state=dict(type='str'))
     assert spec['password']['no_log'] is True
