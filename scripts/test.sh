@@ -100,7 +100,7 @@ prepare_venvs() {
     { want_step molecule || want_step ansible-lint; } && specs+=("tools 2.21 3.13 requirements-tools.txt")
     { want_step awx || want_step ee; } && specs+=("awx 2.21 3.13 requirements-awx.txt")
     want_step docs && specs+=("docs 2.21 3.13 requirements-docs.txt")
-    { want_step changelog || want_step galaxy-importer; } && specs+=("release 2.19 3.11 requirements-release.txt")
+    { want_step changelog || want_step galaxy-importer || want_step complexity; } && specs+=("release 2.19 3.11 requirements-release.txt")
     local pids=() names=()
     for spec in "${specs[@]}"; do
         read -r name core pyver req <<<"$spec"
