@@ -257,6 +257,7 @@ _raw:
 '''
 
 import os
+from collections.abc import Mapping
 
 from ansible import context
 from ansible.errors import AnsibleError, AnsibleLookupError
@@ -420,14 +421,19 @@ def _query_error(exc):
 
 
 def _secret_text(name, value):
-    """A secret option as a string: numbers are converted, anything else refused by its type only."""
+    """A secret option as a string: numbers and vaulted values are converted, containers and
+    booleans refused by their type only (the value is never shown)."""
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    kinds = {list: 'a list', tuple: 'a list', dict: 'a dictionary', bool: 'a boolean'}
-    kind = next((text for kind, text in kinds.items() if isinstance(value, kind)), 'a %s' % type(value).__name__)
-    raise _fail('%s must be a string; got %s (its value is not shown).' % (name, kind))
+    kinds = ((bool, 'a boolean'), (Mapping, 'a dictionary'), ((list, tuple, set, frozenset), 'a list'))
+    for kind, text in kinds:
+        if isinstance(value, kind):
+            raise _fail('%s must be a string; got %s (its value is not shown).' % (name, text))
+    try:
+        return str(value)  # a number, or a vaulted value (decrypted here)
+    except Exception:  # pylint: disable=broad-except
+        # whatever went wrong, the text of the error may hold the value
+        raise _fail('%s could not be read as a string (a vaulted value without its vault password?).' % name) from None
 
 
 def no_cleanup_warning():

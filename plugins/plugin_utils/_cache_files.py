@@ -22,6 +22,7 @@ ENV_CACHE_DIR = 'APIAUTH_SESSIONS_CACHE_DIR'
 # A dead run's directory whose sessions nobody came back for is removed after this many seconds:
 # by then the servers have expired them.
 DEAD_RUN_KEPT = 7 * 24 * 3600
+_SAFE = set()  # paths whose parents this process has checked: once per process (a worker: one task)
 
 
 class CacheError(Exception):
@@ -111,6 +112,8 @@ def check_parents(path):
     owned by root or by us, and writable by nobody else - or a root-owned sticky directory such
     as /tmp, where others cannot rename nor remove what is ours. Otherwise another user could put
     a directory of theirs in place of ours."""
+    if path in _SAFE:
+        return
     uid = os.getuid()
     current = os.path.dirname(os.path.realpath(path))
     for _depth in range(4096):  # bounded by the depth of the path
@@ -129,6 +132,7 @@ def check_parents(path):
                              % (path, current, mode, ENV_CACHE_DIR))
         parent = os.path.dirname(current)
         if parent == current:
+            _SAFE.add(path)
             return
         current = parent
 

@@ -569,30 +569,34 @@ def close_run(directory, keep_shared=False, deadline=60.0, abort=None, closer=No
 
 
 def _jobs(directory, keep_shared, closer, warnings):
+    """(system, call, secrets, handle) for every session recorded in this run's directory."""
     if not cleanup_enabled():
         return []
-    key, base, me = _RUN['key'], os.path.dirname(directory), os.path.basename(directory)
     try:
         names = sorted(n[:-len('.entry')] for n in os.listdir(directory) if n.endswith('.entry'))
     except OSError:
         return []
     jobs = []
     for name in names:
-        entry = unseal(key, name, read_text(os.path.join(directory, name + '.entry')))
+        entry = unseal(_RUN['key'], name, read_text(os.path.join(directory, name + '.entry')))
         if entry is None or entry.get('system') not in SYSTEMS:
             warnings.append('a cache entry of this run does not authenticate; it was ignored.')
             continue
-        system, secrets = entry['system'], dict(entry.get('secrets') or {})
-        params = dict(entry.get('options') or {}, **secrets)
-        if entry.get('shared'):
-            jobs.append((system, lambda p=params, s=system, f=entry['shared']:
-                         _release_shared(base, me, s, p, f, keep_shared), secrets, []))
-            continue
-        for stored in [entry.get('handle')] + list(entry.get('retired') or []):
-            if stored:
-                jobs.append((system, lambda p=params, h=stored, s=secrets, c=(closer or SYSTEMS[system].end_session):
-                             c(p, restore_secrets(h, s)), secrets, stored))
+        jobs.extend(_entry_jobs(directory, entry, keep_shared, closer))
     return jobs
+
+
+def _entry_jobs(directory, entry, keep_shared, closer):
+    system, secrets = entry['system'], dict(entry.get('secrets') or {})
+    params = dict(entry.get('options') or {}, **secrets)
+    if entry.get('shared'):
+        base, me = os.path.dirname(directory), os.path.basename(directory)
+        return [(system, lambda: _release_shared(base, me, system, params, entry['shared'], keep_shared), secrets, [])]
+    if keep_shared and shared_token(system):
+        return []  # a token a module made: kept too
+    close = closer or SYSTEMS[system].end_session
+    return [(system, lambda h=stored: close(params, restore_secrets(h, secrets)), secrets, stored)
+            for stored in [entry.get('handle')] + list(entry.get('retired') or []) if stored]
 
 
 def _run_jobs(jobs, deadline, abort, ended, warnings):

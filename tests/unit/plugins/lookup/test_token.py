@@ -282,9 +282,20 @@ def test_a_secret_of_the_wrong_type_is_named_without_its_value(lookup, obtained,
     assert 'api-password-x1' not in message and obtained == []
 
 
-def test_a_numeric_secret_is_converted_to_a_string(lookup, obtained):
+class Vaulted(object):
+    """Like a vaulted value (AnsibleVaultEncryptedUnicode, EncryptedString): not a str, decrypted by str()."""
+
+    def __init__(self, plain):
+        self.plain = plain
+
+    def __str__(self):
+        return self.plain
+
+
+def test_a_numeric_or_vaulted_secret_is_converted_to_a_string(lookup, obtained):
     lookup.run(['bluecat'], {}, url='https://bam.example.com', username='api', password=123456)
-    assert obtained[0][1]['password'] == '123456'
+    lookup.run(['bluecat'], {}, url='https://bam.example.com', username='api', password=Vaulted('from-the-vault'))
+    assert [call[1]['password'] for call in obtained] == ['123456', 'from-the-vault']
 
 
 def test_a_failing_query_names_the_query_and_the_error_never_the_data(lookup, monkeypatch):

@@ -423,6 +423,18 @@ def test_shared_tokens_can_be_kept(tmp_path, monkeypatch):
     assert saymon.token == token and saymon.deleted == 0
 
 
+def test_keeping_shared_tokens_keeps_the_ones_modules_made_too(tmp_path):
+    tc.start_run()
+    cache = str(tmp_path)
+    handle = {'user_id': 'u1', 'created': True, 'token_sha256': 'f' * 64}
+    assert tc.record_opened('saymon', SAYMON, handle, configured_dir=cache)
+    tc.record_opened('itsmng', ITSM, {'session_token': 'mod-1'}, configured_dir=cache)
+    closed = []
+    ended, _warnings = tc.close_run(tc.run_dir(cache, create=False), keep_shared=True,
+                                   closer=lambda params, handle: closed.append(handle) or True)
+    assert closed == [{'session_token': 'mod-1'}] and ended == {'ITSM-NG': 1}
+
+
 def test_sessions_are_ended_in_parallel_within_one_deadline(tmp_path):
     tc.start_run()
     cache = str(tmp_path)
