@@ -35,7 +35,6 @@ except ImportError:  # pragma: no cover - depends on the controller
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 MASK = '********'
-SECRET_PARAM_MASK = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 
 # No answer of the four APIs comes near this; a larger one is a wrong URL or a hostile server,
 # and is never read whole.
@@ -139,7 +138,7 @@ def check_timeout(system, value, option='timeout'):
         except (TypeError, ValueError, OverflowError):
             number = None
     if number is None or math.isnan(number) or not 0 < number <= MAX_TIMEOUT:
-        raise ApiError(system, '%s must be a positive number of seconds, at most %d (the total time one request '
+        raise ApiError(system, '%s must be a number of seconds above 0 and at most %d (the total time one request '
                                'may take); got %s.' % (option, MAX_TIMEOUT, shorten(value, 40)))
     return number
 
@@ -294,8 +293,8 @@ def _split_url(system, url, hint, env):
     # Before any parsing: a password may hold '/', '?' or '#', which would make a parser take
     # part of it for the host or the path, and show it.
     if '@' in url:
-        raise ApiError(system, 'url must carry no credentials, query string or fragment (nothing before an "@")%s; '
-                               'give credentials with their own options.' % hint)
+        raise ApiError(system, 'url must carry no user name or password (nothing before an "@")%s; give '
+                               'credentials with their own options.' % hint)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -575,53 +574,3 @@ def decode_json(client, response, what):
                            % (safe_url(response.url or client.base_url), kind,
                               response.status_code, ctype.split(';')[0], what),
                            status=response.status_code)
-
-
-# --------------------------------------------------------------------------------------------
-# Module glue
-# --------------------------------------------------------------------------------------------
-def exit_revealing(module, reveal=(), **result):
-    """exit_json that returns the short-lived tokens in ``reveal`` usable.
-
-    Ansible masks, in a module result, every value equal to a no_log parameter. A session
-    token passed in to be reused would come back as ********. We take exactly those tokens
-    out of the mask list, and echo the invocation with every no_log option still hidden.
-    """
-    if module.no_log:
-        module.exit_json(**result)
-    args = {}
-    for name, value in module.params.items():
-        spec = module.argument_spec.get(name, {})
-        args[name] = SECRET_PARAM_MASK if spec.get('no_log') and value is not None else value
-    for value in reveal:
-        if value:
-            module.no_log_values.discard(value)
-    module.exit_json(invocation={'module_args': args}, **result)
-
-
-def fail_from(module, error, **extra):
-    """fail_json from an ApiError, with the message already redacted."""
-    result = error.as_result()
-    result.update(extra)
-    module.fail_json(**result)
-
-
-def run_module(module, make_client, action, reveal_params=()):
-    """The life of a module run: build the client, act, exit.
-
-    action(module, client) returns the result dict. ApiError becomes fail_json with its one
-    sentence; the client's warnings (e.g. TLS verification off) are shown either way. The
-    values of reveal_params (short-lived tokens the module hands back) are returned unmasked.
-    """
-    client = None
-    try:
-        client = make_client(module)
-        result = action(module, client)
-    except ApiError as exc:
-        for warning in getattr(client, 'warnings', None) or exc.warnings:
-            module.warn(warning)
-        fail_from(module, exc)
-        return
-    for warning in client.warnings:
-        module.warn(warning)
-    exit_revealing(module, reveal=[module.params.get(name) for name in reveal_params], **result)

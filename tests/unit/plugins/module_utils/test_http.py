@@ -65,7 +65,7 @@ SYSTEMS = sorted(LOGIN)
 def test_url_with_user_info_is_refused_without_showing_it(system, url, pieces, requests_mock):
     with pytest.raises(ApiError) as caught:
         login(system, make(system, url=url))
-    assert 'url must carry no credentials' in str(caught.value)
+    assert 'url must carry no user name or password (nothing before an "@")' in str(caught.value)
     assert not [piece for piece in pieces if piece in str(caught.value)]
     assert requests_mock.call_count == 0
 
@@ -153,7 +153,7 @@ def test_a_password_echoed_url_encoded_is_masked(system, requests_mock):
 def test_a_bad_timeout_is_refused(system, value, requests_mock):
     with pytest.raises(ApiError) as caught:
         login(system, make(system, timeout=value))
-    assert 'timeout must be a positive number of seconds, at most 3600' in str(caught.value)
+    assert 'timeout must be a number of seconds above 0 and at most 3600' in str(caught.value)
     assert requests_mock.call_count == 0
 
 
