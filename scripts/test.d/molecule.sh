@@ -36,13 +36,13 @@ for scenario in "${scenarios[@]}"; do
     extensions/molecule/shared/emulator.sh stop "$logs/work-$scenario"
 done
 
-# Long-lived secrets (molecule_secrets in shared/vars.yml) must appear in no output at any
+# Long-lived secrets (molecule_secrets in shared/vars/main.yml) must appear in no output at any
 # verbosity. An empty secret list or an empty log would prove nothing: both fail the check.
 outputs=("$logs"/*.log)
 secrets="$(python -c 'import sys, yaml; print("\n".join(yaml.safe_load(open(sys.argv[1]))["molecule_secrets"]))' \
-    extensions/molecule/shared/vars.yml)" || exit 1
+    extensions/molecule/shared/vars/main.yml)" || exit 1
 if [ "$(printf '%s\n' "$secrets" | grep -c .)" -lt 5 ]; then
-    echo "FAILED: secrets check: no secrets read from extensions/molecule/shared/vars.yml"; failed=$((failed + 1))
+    echo "FAILED: secrets check: no secrets read from extensions/molecule/shared/vars/main.yml"; failed=$((failed + 1))
 elif ! grep -q -- 'ESTABLISH LOCAL CONNECTION FOR USER' "${outputs[@]}"; then
     echo "FAILED: secrets check: the logs hold no -vvvv output"; failed=$((failed + 1))
 elif printf '%s\n' "$secrets" | grep -l -F --file=- -- "${outputs[@]}"; then
