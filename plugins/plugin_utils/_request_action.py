@@ -8,21 +8,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.plugins.loader import lookup_loader
+from ansible import constants as C
 
 from ansible_collections.apiauth.sessions.plugins.module_utils._request import with_cache
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
 from ansible_collections.apiauth.sessions.plugins.plugin_utils._action import InProcessAction
 
-LOOKUP = 'apiauth.sessions.token'
+# The token lookup's cache_dir option, from the same two places (its documentation says so): loading the
+# lookup plugin to ask it would cost more than the API call itself.
+CACHE_DIR = 'apiauth_sessions_request_cache_dir'
+CACHE_DIR_DEF = {'cache_dir': {'type': 'path', 'env': [{'name': 'APIAUTH_SESSIONS_CACHE_DIR'}],
+                               'ini': [{'section': 'apiauth_sessions', 'key': 'cache_dir'}]}}
 
 
-def cache_dir(loader, templar, task_vars):
-    """The lookup's cache_dir (ansible.cfg [apiauth_sessions] cache_dir, or its environment variable), so
-    that the request modules, the lookup and the session_cleanup callback share one directory."""
-    lookup = lookup_loader.get(LOOKUP, loader=loader, templar=templar)
-    lookup.set_options(var_options=task_vars, direct={})
-    return lookup.get_option('cache_dir')
+def cache_dir():
+    """Where the lookup and the session_cleanup callback keep the run's sessions (None: their default)."""
+    C.config.initialize_plugin_configuration_definitions('lookup', CACHE_DIR, CACHE_DIR_DEF)
+    return C.config.get_config_value('cache_dir', plugin_type='lookup', plugin_name=CACHE_DIR)
 
 
 class RequestAction(InProcessAction):
@@ -31,6 +33,5 @@ class RequestAction(InProcessAction):
     REQUEST_MODULE = None
 
     def run(self, tmp=None, task_vars=None):
-        configured = cache_dir(self._loader, self._templar, task_vars or {})
-        self.MODULE = with_cache(self.REQUEST_MODULE, token_cache, configured)
+        self.MODULE = with_cache(self.REQUEST_MODULE, token_cache, cache_dir())
         return super(RequestAction, self).run(tmp, task_vars)
