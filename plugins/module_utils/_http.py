@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import html
 import http.client
 import json
 import math
@@ -22,7 +23,7 @@ import os
 import re
 import time
 import zlib
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 try:
     import requests
@@ -44,6 +45,9 @@ MAX_BODY = 4 * 1024 * 1024
 MAX_TIMEOUT = 3600
 # What a message shows of a value the user gave (a 100,000-character id stays a short sentence).
 SHOWN = 80
+# Secrets up to this length are masked in any mix of encodings, character by character; longer
+# ones (no real password or token is) in each whole-string encoding, which stays fast.
+MIXED_LIMIT = 256
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,6 +214,15 @@ def _char_forms(char):
     return '(?:%s)' % '|'.join(forms)
 
 
+def _whole_forms(value):
+    """The usual encodings of the whole value, for values too long for the per-character pattern."""
+    encoded = quote(value, safe='')
+    forms = set([value, encoded, re.sub('%[0-9A-F]{2}', lambda m: m.group(0).lower(), encoded), quote(value),
+                 quote_plus(value), html.escape(value), html.escape(value, quote=False),
+                 json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]])
+    return forms | _base64_forms(value)
+
+
 def _base64_forms(value):
     """base64 of the value, alone or inside a larger encoded string (Basic user:secret, a token
     in a blob) at each of the three byte alignments; standard and URL-safe alphabets."""
@@ -233,6 +246,7 @@ class Redactor(object):
     def __init__(self):
         self._secrets = set()
         self._pattern = None
+        self._long = set()
 
     def add(self, *values):
         for value in values:
@@ -246,8 +260,11 @@ class Redactor(object):
 
     def _compiled(self):
         if self._pattern is None:
-            parts = []
+            parts, self._long = [], set()
             for secret in sorted(self._secrets, key=len, reverse=True):
+                if len(secret) > MIXED_LIMIT:
+                    self._long |= _whole_forms(secret)
+                    continue
                 parts.extend(re.escape(form) for form in sorted(_base64_forms(secret), key=len, reverse=True))
                 parts.append(''.join(_char_forms(char) for char in secret))
             self._pattern = re.compile('|'.join(parts)) if parts else False
@@ -258,6 +275,8 @@ class Redactor(object):
             return text
         text = str(text)
         pattern = self._compiled()
+        for form in sorted(self._long, key=len, reverse=True):
+            text = text.replace(form, MASK)
         return pattern.sub(MASK, text) if pattern else text
 
 

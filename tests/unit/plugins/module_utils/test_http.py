@@ -277,3 +277,13 @@ def test_client_messages_name_the_system_once(system, requests_mock):
 
 def test_check_base_url_accepts_a_plain_root():
     assert check_base_url('X', 'https://h.example.com:8443/') == 'https://h.example.com:8443'
+
+
+def test_a_very_long_secret_is_masked_in_its_usual_encodings():
+    secret = 'T0k/\u00e9 ' * 2000  # 12,000 characters: each whole-string encoding is masked
+    redact = Redactor()
+    redact.add(secret)
+    forms = (secret, quote(secret, safe=''), quote_plus(secret), base64.b64encode(secret.encode()).decode(),
+             json.dumps(secret)[1:-1], html.escape(secret))
+    text = redact(' | '.join(forms))
+    assert text == ' | '.join([MASK] * len(forms))
