@@ -306,7 +306,7 @@ class _Run(object):
         entry['retired'] = [restore_secrets(h, self.secrets) for h in entry.get('retired') or []]
         return entry
 
-    def save(self, opened, retired, now, checked_at=None):
+    def save(self, opened, retired, now):
         keep_secrets = cleanup_enabled()  # only with the key in memory
         store_result = keep_secrets or not shared_token(self.system)
         entry = {'system': self.system, 'options': public_options(self.system, self.params),
@@ -315,7 +315,7 @@ class _Run(object):
                  'handle': strip_secrets(opened.get('handle') or {}, self.secrets) if opened else {},
                  'retired': [strip_secrets(h, self.secrets) for h in retired],
                  'shared': opened.get('shared') if opened else None,
-                 'opened_at': now, 'checked_at': checked_at or now}
+                 'opened_at': now, 'checked_at': now}
         write_private(self.path('.entry'), seal(self.key, self.name, entry))
         if shared_token(self.system):
             return
@@ -323,12 +323,17 @@ class _Run(object):
         write_signed(self.base, self.path('.recovery'),
                      {'system': self.system, 'options': entry['options'], 'handles': handles})
 
-    def touch(self, now):
-        """Note a successful check, so that other forks skip theirs until revalidate_after."""
-        data = unseal(self.key, self.name, read_text(self.path('.entry')))
-        if data is not None:
-            data['checked_at'] = now
-            write_private(self.path('.entry'), seal(self.key, self.name, data))
+    def touch(self, token, now):
+        """Note a successful check of `token`, so that other forks skip theirs until revalidate_after.
+        Skipped when another worker holds the lock (it is replacing the session: its entry wins)."""
+        try:
+            with FileLock(self.path('.lock'), 0):
+                data = unseal(self.key, self.name, read_text(self.path('.entry')))
+                if data is not None and restore_secrets(data.get('result') or {}, self.secrets).get('token') == token:
+                    data['checked_at'] = now
+                    write_private(self.path('.entry'), seal(self.key, self.name, data))
+        except CacheError:
+            pass
 
     def forget(self):
         found = remove(self.path('.entry'))
@@ -443,7 +448,7 @@ def obtain(system, params, configured_dir=None, reuse=True, validate=False, reva
     opener = opener or SYSTEMS[system].open_session
     checker = checker or SYSTEMS[system].session_alive
     handed_over = True if cleanup_enabled() else None
-    if not reuse and not cleanup_enabled():
+    if not reuse and not cleanup_enabled() and not shared_token(system):
         return _public(opener(params)), True, None  # nothing to share, nobody to clean up: no file
     run = _Run(system, params, configured_dir, None if reuse else 'once-' + uuid.uuid4().hex)
     seen = run.load() if reuse else None
@@ -464,7 +469,7 @@ def _reusable(run, seen, validate, revalidate_after, refresh_margin, checker, no
         return True
     if not checker(run.params, result, seen['handle']):
         return False
-    run.touch(now)
+    run.touch(result.get('token'), now)
     return True
 
 

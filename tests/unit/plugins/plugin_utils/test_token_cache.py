@@ -739,3 +739,18 @@ def test_without_the_callback_no_shared_token_is_written(tmp_path, monkeypatch):
     assert tc.obtain('saymon', SAYMON, configured_dir=cache)[0]['token'] == token
     for path in all_files(cache):
         assert token not in path and (os.path.isdir(path) or token not in open(path).read())
+
+
+def _run_without_cache(cache):
+    tc.obtain('saymon', SAYMON, configured_dir=cache, reuse=False)
+
+
+def test_a_token_made_with_cache_false_and_no_callback_is_not_adopted_by_the_next_run(tmp_path, monkeypatch):
+    saymon = Server(str(tmp_path / 'saymon.json'))
+    saymon.install(monkeypatch)
+    cache = str(tmp_path / 'cache')
+    assert wait(as_run(_run_without_cache, cache)) == 0
+    made = saymon.token
+    tc.start_run()
+    assert tc.obtain('saymon', SAYMON, configured_dir=cache)[0]['token'] not in (made, None)
+    assert saymon.deleted == 1
