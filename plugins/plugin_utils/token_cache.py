@@ -513,8 +513,9 @@ def _public(opened):
 def _module_run(system, params, handle, configured_dir):
     directory = run_dir(configured_dir)
     key = run_key(directory)
-    material = json.dumps([identity(system, params), strip_secrets(handle or {}, secret_values(system, params))],
-                          sort_keys=True, default=str)
+    # The task that ends a session may give other options than the one that opened it: the url
+    # and the handle alone name it.
+    material = json.dumps([system, normal_url(params.get('url')), handle or {}], sort_keys=True, default=str)
     name = 'mod-' + hmac.new(key, material.encode('utf-8'), hashlib.sha256).hexdigest()
     return _Run(system, params, configured_dir, name)
 

@@ -552,7 +552,8 @@ def test_a_recorded_session_is_ended_by_the_cleanup_unless_forgotten(tmp_path):
     assert tc.cleanup_enabled()
     assert tc.record_opened('itsmng', ITSM, {'session_token': 'mod-1'}, configured_dir=cache) is True
     assert tc.record_opened('itsmng', ITSM, {'session_token': 'mod-2'}, configured_dir=cache) is True
-    assert tc.forget('itsmng', ITSM, {'session_token': 'mod-2'}, configured_dir=cache) is True
+    ending = dict(ITSM, user_token=None, username='someone', timeout=5)  # the ending task's own options
+    assert tc.forget('itsmng', ending, {'session_token': 'mod-2'}, configured_dir=cache) is True
     assert tc.forget('itsmng', ITSM, {'session_token': 'mod-2'}, configured_dir=cache) is False
     for path in all_files(cache):
         assert APP_TOKEN not in path and (os.path.isdir(path) or APP_TOKEN not in open(path).read())
