@@ -32,7 +32,7 @@ attributes:
       - O(state=present) logs in even in check mode, so that later tasks can read the server and
         predict their own changes.
       - O(state=absent) logs out in check mode too, because in a check run that session was opened by the
-        check run itself: a C(--check) run leaves no session open on the server. It reports C(changed) as a
+        check run itself; a C(--check) run leaves no session open on the server. It reports C(changed) as a
         real run would.
   diff_mode:
     support: none
