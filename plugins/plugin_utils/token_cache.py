@@ -368,11 +368,11 @@ def _open_shared(run, opener):
             if created or record:
                 runs = [r for r in (record or {}).get('runs', []) if run_alive(r)] if record else []
                 if created or runs:
-                    handle = opened.get('handle') if created else record['handle']
+                    handle = strip_secrets(opened.get('handle') or {}, run.secrets) if created else record['handle']
                     write_signed(run.base, record_path, {'system': run.system, 'handle': handle,
                                                          'runs': sorted(set(runs + [me]))})
                     return dict(opened, shared=sha256(opened['token']))
-                client.end_session(run.params, record['handle'])
+                client.end_session(run.params, restore_secrets(record['handle'], run.secrets))
                 remove(record_path)
                 continue
             return dict(opened, shared=None)  # the user's own token: never ended
@@ -393,7 +393,8 @@ def _release_shared(base, run_name, system, params, fingerprint, keep):
             write_signed(base, record_path, dict(record, runs=others))
             return False
         remove(record_path)
-        return False if keep else client.end_session(params, record['handle'])
+        return False if keep else client.end_session(params, restore_secrets(record['handle'],
+                                                                             secret_values(system, params)))
 
 
 # --------------------------------------------------------------------------------------------
