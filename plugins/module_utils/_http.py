@@ -292,6 +292,15 @@ def _without_user_info(url):
     return scheme + sep + rest.rpartition('@')[2]
 
 
+def mask_user_info(url):
+    """The URL as given, with whatever precedes the last '@' of it masked: for echoing an option
+    value (a url that will be refused, or not) without the password it may hold."""
+    if not isinstance(url, str) or '@' not in url:
+        return url
+    scheme, sep, rest = url.partition('://')
+    return (scheme + sep if sep else '') + MASK + '@' + rest.rpartition('@')[2]
+
+
 def safe_url(url, limit=200):
     """The URL as it may be shown: no user info, no query string (query credentials live there),
     at most `limit` characters. Never raises: it also describes URLs that are wrong."""

@@ -287,3 +287,9 @@ def test_a_very_long_secret_is_masked_in_its_usual_encodings():
              json.dumps(secret)[1:-1], html.escape(secret))
     text = redact(' | '.join(forms))
     assert text == ' | '.join([MASK] * len(forms))
+
+
+def test_mask_user_info_for_echoing_an_option():
+    assert _http.mask_user_info('http://api:s3cret/pw@127.0.0.1:18101') == 'http://********@127.0.0.1:18101'
+    assert _http.mask_user_info('https://h.example.com/apirest.php') == 'https://h.example.com/apirest.php'
+    assert _http.mask_user_info(None) is None
