@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, mask_user_info
 
 # What AnsibleModule shows in the invocation echo for a no_log option.
 SECRET_PARAM_MASK = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
@@ -78,9 +78,10 @@ def error_result(error):
 
 
 def masked_args(argument_spec, params):
-    """The invocation echo: every no_log option shown as AnsibleModule shows it."""
+    """The invocation echo: every no_log option shown as AnsibleModule shows it; a url without the
+    user name and password it may hold (it is refused, but echoed first)."""
     return dict((name, SECRET_PARAM_MASK if argument_spec.get(name, {}).get('no_log') and value is not None
-                 else value) for name, value in params.items())
+                 else mask_user_info(value) if name == 'url' else value) for name, value in params.items())
 
 
 def revealed(result, reveal):
