@@ -33,6 +33,7 @@ notes:
 extends_documentation_fragment:
   - apiauth.sessions.bluecat
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.in_process
 attributes:
   check_mode:
     support: full

@@ -25,6 +25,7 @@ requirements:
   - requests
 extends_documentation_fragment:
   - apiauth.sessions.ipcortex
+  - apiauth.sessions.in_process
 attributes:
   check_mode:
     support: full

@@ -19,6 +19,7 @@ extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - apiauth.sessions.itsmng.session
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.in_process
   - apiauth.sessions.itsmng.attributes
 options:
   profile:

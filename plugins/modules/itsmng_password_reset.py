@@ -19,6 +19,7 @@ description:
 extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.in_process
   - apiauth.sessions.itsmng.attributes
 options:
   email:

@@ -18,6 +18,7 @@ extends_documentation_fragment:
   - apiauth.sessions.itsmng
   - apiauth.sessions.itsmng.session
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.in_process
   - apiauth.sessions.itsmng.attributes
 options:
   full_session:

@@ -25,6 +25,7 @@ author:
 extends_documentation_fragment:
   - apiauth.sessions.saymon
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.in_process
 requirements:
   - requests
 attributes:
