@@ -22,12 +22,7 @@ __metaclass__ = type
 
 import json
 import re
-
-try:
-    from urllib.parse import parse_qsl, quote, unquote, urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the import sanity test
-    from urllib import quote, unquote  # type: ignore
-    from urlparse import parse_qsl, urlsplit  # type: ignore
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import (
     ApiError, HttpClient, Redactor, decode_json, safe_url,
@@ -363,21 +358,13 @@ def secret_strings(session):
                 found.append(value.split('=', 1)[1])
             if isinstance(value, str) and ' ' in value:  # Authorization: Basic <b64>, token auth=<key>
                 found.append(value.split(' ', 1)[1])
-    out = []
-    for value in found:
-        if value:
-            out += [str(value), quote(str(value), safe='')]
-    return out
+    return [str(value) for value in found if value]  # the Redactor masks every encoding of each
 
 
 def redactor_for(system, params):
     redact = Redactor()
-    for opt in system.OPTIONS:
-        if opt.secret and params.get(opt.name):
-            redact.add(params[opt.name], quote(str(params[opt.name]), safe=''))
-    given = params.get(system.REQUEST_SESSION_OPTION)
-    if given:
-        redact.add(given, quote(str(given), safe=''))
+    redact.add(*[params.get(opt.name) for opt in system.OPTIONS if opt.secret])
+    redact.add(params.get(system.REQUEST_SESSION_OPTION))
     return redact
 
 
