@@ -515,6 +515,8 @@ class HttpClient(object):
                 sock.settimeout(left)
             chunk = self._read_chunk(read, where)
             if not chunk:
+                if sock is not None:  # the connection goes back to the pool: not with what was left
+                    sock.settimeout(self.timeout)
                 break
             size += len(chunk)
             if size > MAX_BODY:
