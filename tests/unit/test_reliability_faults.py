@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, apiauth.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Retry bounds, backoff and timeouts of the four clients, measured against the real emulators
+"""Retry bounds, backoff, timeouts (one deadline per request, a dripping body included) and the
+answer size cap of the four clients, measured against the real emulators
 in-process (real HTTP on 127.0.0.1, faults injected into the emulator). The integration target
 reliability_faults shows what the user sees through the modules; this measures the clients
 without the module start-up time, for the figures of docs/reliability.md.
