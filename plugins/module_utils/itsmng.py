@@ -218,8 +218,7 @@ class ItsmngClient(object):
         if response.status_code < 400:
             return response.status_code, data
         code, message = self._error_of(response, data)
-        if (code == SESSION_INVALID and relogin and session and not login
-                and not self.relogged and self.has_credentials()):
+        if code == SESSION_INVALID and relogin and session and not login and not self.relogged and self.has_credentials():
             self.relogged = True
             self.login()
             return self.call(method, endpoint, query, body, login, session, read_only, relogin=False)
