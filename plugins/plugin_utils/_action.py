@@ -116,24 +116,29 @@ class InProcessAction(ActionBase):
 
     # -- the module's work, here --------------------------------------------------------------
     def _run_here(self, task_vars):
-        module = self.MODULE
-        params, no_log_values, message = validate(module, self._task.action, dict(self._task.args),
+        params, no_log_values, message = validate(self.MODULE, self._task.action, dict(self._task.args),
                                                   self._environment())
         if message is not None:
-            return self._finish({'failed': True, 'msg': message}, params, no_log_values, task_vars, ())
-        try:
-            result, error, warnings = call(module.run, params, bool(self._task.check_mode), bool(self._task.diff))
-        except Exception as exc:  # a bug must still read as one sentence, without a traceback
-            result, error, warnings = None, None, []
-            failure = {'failed': True, 'msg': '%s: unexpected %s: %s' % (self._task.action, type(exc).__name__, exc)}
-        if result is not None:
-            warnings.extend(self._track(params, result))
-            out, reveal = dict(result), revealed(result, getattr(module, 'REVEAL', ()))
+            out, reveal = {'failed': True, 'msg': message}, ()
         else:
-            out, reveal = dict(failed=True, **error_result(error)) if error is not None else failure, ()
+            out, reveal = self._call(params)
+        return self._finish(out, params, no_log_values, task_vars, reveal)
+
+    def _call(self, params):
+        """(result, the token values it hands back): run(), its warnings, a failure as one sentence."""
+        try:
+            result, error, warnings = call(self.MODULE.run, params, bool(self._task.check_mode),
+                                           bool(self._task.diff))
+        except Exception as exc:  # a bug must still read as one sentence, without a traceback
+            return {'failed': True, 'msg': '%s: unexpected %s: %s' % (self._task.action, type(exc).__name__, exc)}, ()
+        if error is not None:
+            out, reveal = dict(failed=True, **error_result(error)), ()
+        else:
+            warnings.extend(self._track(params, result))
+            out, reveal = dict(result), revealed(result, getattr(self.MODULE, 'REVEAL', ()))
         if warnings:
             out['warnings'] = warnings
-        return self._finish(out, params, no_log_values, task_vars, reveal)
+        return out, reveal
 
     def _finish(self, out, params, no_log_values, task_vars, reveal):
         """Mask as AnsibleModule does: no_log values out of the result, except the tokens handed back."""

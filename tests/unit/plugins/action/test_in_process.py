@@ -25,7 +25,9 @@ from ansible_collections.apiauth.sessions.plugins.modules import (
     bluecat_session, ipcortex_session, itsmng_password_reset, itsmng_session, saymon_auth_token,
 )
 from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
-from ansible_collections.apiauth.sessions.tests.unit.plugins.modules.conftest import run_module  # noqa: F401 (fixture)
+from ansible_collections.apiauth.sessions.tests.unit.plugins.modules import conftest as module_conftest
+
+run_module = module_conftest.run_module  # the fixture that runs a module's main() as the module process does
 
 ITSM = 'http://127.0.0.1:8091/apirest.php'
 BAM = 'https://bam.test'
@@ -68,7 +70,7 @@ def texts(warnings):
     return out
 
 
-def same_as_module(run_module, module, args, fails=False, **kw):  # noqa: F811
+def same_as_module(run_module, module, args, fails=False, **kw):
     """Run both ways; assert they agree on everything but the warnings' shape; return the in-process result."""
     expected = run_module(module, args, check_mode=kw.get('check_mode', False), fails=fails)
     got, _action = run_action(module, args, **kw)
@@ -87,7 +89,7 @@ def clean_env(monkeypatch):
             monkeypatch.delenv(name)
 
 
-def test_reused_token_is_returned_usable_and_masked_in_the_invocation(run_module, requests_mock):  # noqa: F811
+def test_reused_token_is_returned_usable_and_masked_in_the_invocation(run_module, requests_mock):
     requests_mock.get(ITSM + '/getMyProfiles', json=PROFILES)
     got = same_as_module(run_module, itsmng_session, {'url': ITSM, 'user_token': USER_TOKEN,
                                                       'session_token': 'kept-session-77'})
@@ -106,7 +108,7 @@ def test_reused_token_is_returned_usable_and_masked_in_the_invocation(run_module
     (saymon_auth_token, {'url': SAYMON, 'username': 'a', 'password': PASSWORD, 'timeout': 'soon'},
      'timeout'),
 ])
-def test_bad_input_reads_the_same_and_sends_nothing(run_module, requests_mock, module, args, needle):  # noqa: F811
+def test_bad_input_reads_the_same_and_sends_nothing(run_module, requests_mock, module, args, needle):
     got = same_as_module(run_module, module, args, fails=True)
     assert needle in got['msg'] and requests_mock.call_count == 0
     assert PASSWORD not in json.dumps(got)
@@ -118,7 +120,7 @@ def test_bad_input_reads_the_same_and_sends_nothing(run_module, requests_mock, m
     (saymon_auth_token, SAYMON, lambda m: m.get(SAYMON + '/node/api/users/current', status_code=401,
                                                 json={'code': 'Unauthorized', 'message': 'no'})),
 ])
-def test_a_refused_login_still_warns_that_tls_verification_is_off(run_module, requests_mock, module, url, fake):  # noqa: F811
+def test_a_refused_login_still_warns_that_tls_verification_is_off(run_module, requests_mock, module, url, fake):
     fake(requests_mock)
     got = same_as_module(run_module, module, {'url': url, 'username': 'api', 'password': PASSWORD,
                                               'validate_certs': False}, fails=True)
@@ -126,7 +128,7 @@ def test_a_refused_login_still_warns_that_tls_verification_is_off(run_module, re
     assert PASSWORD not in json.dumps(got)
 
 
-def test_check_mode_absent_ends_the_session_on_both_paths(run_module, requests_mock):  # noqa: F811
+def test_check_mode_absent_ends_the_session_on_both_paths(run_module, requests_mock):
     kill = requests_mock.get(ITSM + '/killSession', text='')
     got = same_as_module(run_module, itsmng_session, {'url': ITSM, 'session_token': 'chk-1', 'state': 'absent'},
                          check_mode=True)
