@@ -38,3 +38,9 @@ ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup ansible-playbook "$wo
 ansible-playbook readme_check_stats.yml -e @"$EMU_VARS" "$@"
 rm -rf "$work"
 emulators_stop
+
+# Sessions the module opened and no task ended (meta end_play) are ended by the callback.
+emulators_start itsmng
+ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup ansible-playbook end_play.yml -e @"$EMU_VARS" "$@"
+ansible-playbook end_play_stats.yml -e @"$EMU_VARS" "$@"
+emulators_stop
