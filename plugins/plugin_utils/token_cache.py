@@ -643,10 +643,11 @@ def _end_one(system, call, secrets, handle, ended, warnings, lock):
     redact = Redactor()
     redact.add(*secrets.values())
     redact.add(*_strings(handle))
+    before = []
     try:
         done, text = call(), None
-    except ApiError as exc:
-        done, text = False, str(exc)
+    except ApiError as exc:  # its own warnings first (TLS off...), then the error
+        done, text, before = False, str(exc), list(getattr(exc, 'warnings', None) or [])
     except CacheError as exc:
         done, text = False, str(exc)
     except Exception as exc:  # a cleanup problem must not fail the run, nor print a secret
@@ -654,6 +655,7 @@ def _end_one(system, call, secrets, handle, ended, warnings, lock):
     with lock:
         if done:
             ended[client.SYSTEM] = ended.get(client.SYSTEM, 0) + 1
+        warnings.extend(before)
         if text:
             warnings.append('could not end a %s session at the end of the run: %s' % (client.SYSTEM, text))
 

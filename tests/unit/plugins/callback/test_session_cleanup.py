@@ -136,12 +136,16 @@ def test_a_session_that_cannot_be_ended_is_a_warning_without_secret(callback, tm
     monkeypatch.setattr(SYSTEMS['itsmng'], 'end_session', fails)
 
     def refused(params, handle):
-        raise ApiError('SAYMON', 'SAYMON: https://saymon.example.com refused the API token.')
+        exc = ApiError('SAYMON', 'SAYMON: https://saymon.example.com refused the API token.')
+        exc.warnings = ['TLS certificate verification is off for https://saymon.example.com.']
+        raise exc
     monkeypatch.setattr(SYSTEMS['saymon'], 'end_session', refused)
     login_in_worker(tmp_path, 'itsmng', ITSM, 'itsm-session-1')
     login_in_worker(tmp_path, 'saymon', SAYMON, 'saymon-token-1')
     callback.v2_playbook_on_stats(None)
-    assert len(callback.warnings) == 2
+    assert len(callback.warnings) == 3
+    tls = callback.warnings.index('%s: TLS certificate verification is off for https://saymon.example.com.' % NAME)
+    assert 'refused the API token' in callback.warnings[tls + 1]  # the error's warnings come before it
     text = ' '.join(callback.warnings)
     assert 'could not end a ITSM-NG session' in text and 'RuntimeError' in text
     assert 'refused the API token' in text
