@@ -431,7 +431,7 @@ def test_keeping_shared_tokens_keeps_the_ones_modules_made_too(tmp_path):
     tc.record_opened('itsmng', ITSM, {'session_token': 'mod-1'}, configured_dir=cache)
     closed = []
     ended, _warnings = tc.close_run(tc.run_dir(cache, create=False), keep_shared=True,
-                                   closer=lambda params, handle: closed.append(handle) or True)
+                                    closer=lambda params, handle: closed.append(handle) or True)
     assert closed == [{'session_token': 'mod-1'}] and ended == {'ITSM-NG': 1}
 
 
