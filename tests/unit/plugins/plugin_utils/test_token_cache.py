@@ -755,3 +755,23 @@ def test_a_token_made_with_cache_false_and_no_callback_is_not_adopted_by_the_nex
     tc.start_run()
     assert tc.obtain('saymon', SAYMON, configured_dir=cache)[0]['token'] not in (made, None)
     assert saymon.deleted == 1
+
+
+def _login_then_signalled(cache):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a worker: the signal kills it
+
+    def opener(params):
+        os.kill(os.getpid(), signal.SIGTERM)  # the run is cancelled while the server answers the login
+        return fake_open(token='in-flight')(params)
+    tc.obtain('itsmng', ITSM, configured_dir=cache, opener=opener)
+    os._exit(0)  # not reached: the signal, held during the login, takes effect once it is on record
+
+
+def test_a_signal_during_a_login_takes_effect_once_the_session_is_on_record(tmp_path):
+    cache = str(tmp_path / 'cache')
+    proc = FORK.Process(target=_login_then_signalled, args=(cache,))
+    proc.start()
+    proc.join(timeout=30)
+    assert proc.exitcode == -signal.SIGTERM
+    names = os.listdir(tc.run_dir(cache, create=False))
+    assert [n for n in names if n.endswith('.entry')] and [n for n in names if n.endswith('.recovery')]
