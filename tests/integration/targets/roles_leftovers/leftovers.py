@@ -8,6 +8,12 @@
 interrupt runs COMMAND (ansible-playbook) in a process group of its own, waits until COUNT
 files exist in the directory MARKERS (each act step writes one when it starts), then sends
 SIGINT to the whole group, as a terminal does on Ctrl-C, and waits for the command to end.
+
+ansible-core 2.19 and later can lose a Ctrl-C: its SIGINT handler raises KeyboardInterrupt in
+whatever code runs at that moment, and Python ignores an exception raised in an object's
+finaliser; the run then waits for workers that were interrupted, and a second Ctrl-C kills it
+outright. Such a run, one that has not said "User interrupted execution" a while after Ctrl-C,
+is killed and interrupt exits with LOST (3), for the caller to try again.
 """
 
 import json
@@ -21,6 +27,9 @@ import urllib.request
 POLL = 0.2
 START_POLLS = 1500   # 300 s for every act step to start, on a busy machine
 END_SECONDS = 180    # for the run to end once interrupted (its cleanup included)
+NOTICE_POLLS = 100   # 20 s for the run to say that it was interrupted
+INTERRUPTED = b'User interrupted execution'
+LOST = 3
 
 
 def call(url, method='GET', data=b'{}'):
@@ -52,6 +61,16 @@ def _default_sigint():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+def _noticed(child, log):
+    """Whether the run has ended or said that it was interrupted, within NOTICE_POLLS."""
+    for _ in range(NOTICE_POLLS):
+        with open(log, 'rb') as handle:
+            if child.poll() is not None or INTERRUPTED in handle.read():
+                return True
+        time.sleep(POLL)
+    return False
+
+
 def interrupt(markers, count, log, command):
     with open(log, 'wb') as out:
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -65,6 +84,11 @@ def interrupt(markers, count, log, command):
             return 1
         started = len(os.listdir(markers))
         os.killpg(child.pid, signal.SIGINT)
+        if not _noticed(child, log):
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            print('ansible-playbook lost the Ctrl-C (still running, silent): killed, to be tried again')
+            return LOST
         try:
             code = child.wait(timeout=END_SECONDS)
         except subprocess.TimeoutExpired:
