@@ -63,7 +63,8 @@ job() {
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
     (
         start=$SECONDS
-        "$@" >"$WORK/$name.log" 2>&1
+        # a job records its steps itself; one that stops before or between them fails here
+        "$@" >"$WORK/$name.log" 2>&1 || echo "FAILED job $name (exit code $?)" >>"$RESULTS"
         # shellcheck disable=SC2016  # expanded by sh, from its arguments
         flock "$WORK/print.lock" sh -c 'cat "$1"; printf "=== end of job %s (%s s)\n" "$2" "$3"' \
             _ "$WORK/$name.log" "$name" "$((SECONDS - start))"
