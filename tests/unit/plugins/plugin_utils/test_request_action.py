@@ -19,4 +19,3 @@ def test_cache_dir_from_the_environment(monkeypatch, tmp_path):
 def test_no_setting_means_the_lookup_default(monkeypatch):
     monkeypatch.delenv('APIAUTH_SESSIONS_CACHE_DIR', raising=False)
     assert _request_action.cache_dir() in (None, '')
-
