@@ -33,6 +33,7 @@ from ansible.utils.vars import merge_hash
 from ansible_collections.apiauth.sessions.plugins.module_utils._module import (
     call, error_result, masked_args, revealed,
 )
+from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
 
 try:  # ansible-core 2.19+: a failure reads "Module failed", as the module's own would
     from ansible._internal._errors._captured import AnsibleModuleCapturedError
@@ -168,11 +169,10 @@ class InProcessAction(ActionBase):
         if opened is None and ended is None:
             return []
         try:
-            from ansible_collections.apiauth.sessions.plugins.plugin_utils import token_cache
             name = self.MODULE.SESSIONS.NAME
-            if opened is not None and hasattr(token_cache, 'record_opened'):
+            if opened is not None:
                 token_cache.record_opened(name, params, opened)
-            if ended is not None and hasattr(token_cache, 'forget'):
+            if ended is not None:
                 token_cache.forget(name, params, ended)
         except Exception as exc:  # the task did its work; only the safety net is missing
             return ['%s: the session could not be recorded for the end-of-run cleanup (%s); end it with '

@@ -190,9 +190,8 @@ def test_an_unexpected_error_is_one_sentence_without_a_secret(monkeypatch):
 def test_sessions_opened_or_ended_are_told_to_the_run_cleanup(monkeypatch, requests_mock, module, args, fake,
                                                               opened, ended):
     calls = []
-    monkeypatch.setattr(token_cache, 'record_opened', lambda *a, **k: calls.append(('opened', a[0], a[2])),
-                        raising=False)
-    monkeypatch.setattr(token_cache, 'forget', lambda *a, **k: calls.append(('ended', a[0], a[2])), raising=False)
+    monkeypatch.setattr(token_cache, 'record_opened', lambda *a, **k: calls.append(('opened', a[0], a[2])))
+    monkeypatch.setattr(token_cache, 'forget', lambda *a, **k: calls.append(('ended', a[0], a[2])))
     fake(requests_mock)
     got, _action = run_action(module, args, check_mode=True)
     assert not got.get('failed'), got.get('msg')
@@ -228,10 +227,8 @@ def saymon_server(m):
 ])
 def test_a_session_ended_by_a_task_is_off_the_cleanup_record(monkeypatch, requests_mock, module, args, fake, token):
     record = []
-    monkeypatch.setattr(token_cache, 'record_opened', lambda s, p, h, **k: record.append(json.dumps(h, sort_keys=True)),
-                        raising=False)
-    monkeypatch.setattr(token_cache, 'forget', lambda s, p, h, **k: record.remove(json.dumps(h, sort_keys=True)),
-                        raising=False)
+    monkeypatch.setattr(token_cache, 'record_opened', lambda s, p, h, **k: record.append(json.dumps(h, sort_keys=True)))
+    monkeypatch.setattr(token_cache, 'forget', lambda s, p, h, **k: record.remove(json.dumps(h, sort_keys=True)))
     fake(requests_mock)
     opened, _action = run_action(module, args)
     assert not opened.get('failed'), opened.get('msg')
