@@ -39,6 +39,19 @@ ensure_system_packages() {
     fi
 }
 
+# uv (PyPI) builds a venv in seconds where pip takes a minute; it lives in a venv of its own,
+# .venv-uv, made once with pip. Prints its path, or nothing where it cannot be installed (then
+# pip builds the venvs).
+ensure_uv() {
+    local uv_venv="$ROOT/.venv-uv" py
+    if [ ! -x "$uv_venv/bin/uv" ]; then
+        py="$(find_python 3.11 || command -v python3)" || return 0
+        { "$py" -m venv "$uv_venv" && "$uv_venv/bin/pip" install -q "uv==0.13.9"; } >/dev/null 2>&1 \
+            || { rm -rf "$uv_venv"; return 0; }
+    fi
+    echo "$uv_venv/bin/uv"
+}
+
 # ensure_venv NAME CORE_SERIES PYTHON_VERSION [extra requirement files...] -> sets VENV
 # A venv per ansible-core series, and one for the tools (molecule, ansible-lint, docs...).
 ensure_venv() {
@@ -50,11 +63,14 @@ ensure_venv() {
     if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]; then
         log "creating $VENV (ansible-core $core, $("$py" -V))"
         rm -rf "$VENV"
-        "$py" -m venv "$VENV"
-        "$VENV/bin/pip" install -q --upgrade pip
-        local extra=() f
-        for f in "$@"; do extra+=(-r "$f"); done
-        "$VENV/bin/pip" install -q "ansible-core>=$core,<$next" -r "$ROOT/requirements-dev.txt" "${extra[@]}"
+        local reqs=("ansible-core>=$core,<$next" -r "$ROOT/requirements-dev.txt") f uv
+        for f in "$@"; do reqs+=(-r "$f"); done
+        uv="$(ensure_uv)"
+        if [ -n "$uv" ]; then
+            "$uv" venv -q --seed -p "$py" "$VENV" && VIRTUAL_ENV="$VENV" "$uv" pip install -q "${reqs[@]}"
+        else
+            "$py" -m venv "$VENV" && "$VENV/bin/pip" install -q --upgrade pip && "$VENV/bin/pip" install -q "${reqs[@]}"
+        fi || { echo "could not build $VENV" >&2; rm -rf "$VENV"; return 1; }
         echo "$stamp" >"$VENV/.stamp"
     fi
 }

@@ -105,6 +105,7 @@ prepare_venvs() {
     { want_step awx || want_step ee; } && specs+=("awx 2.21 3.13 requirements-awx.txt")
     want_step docs && specs+=("docs 2.21 3.13 requirements-docs.txt")
     { want_step changelog || want_step galaxy-importer || want_step complexity; } && specs+=("release 2.19 3.11 requirements-release.txt")
+    ensure_uv >/dev/null  # once, before the venvs that use it are built side by side
     local pids=() names=()
     for spec in "${specs[@]}"; do
         read -r name core pyver req <<<"$spec"
