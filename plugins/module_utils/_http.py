@@ -504,7 +504,8 @@ class HttpClient(object):
             raise self._too_large(response, where)
         raw = response.raw
         # http.client's read1 returns what has arrived; urllib3's read(n) would wait for n bytes.
-        read = getattr(getattr(raw, '_fp', None), 'read1', None) or raw.read
+        raw_fp = getattr(raw, '_fp', None)
+        read = getattr(raw_fp, 'read1', None) or raw.read
         sock = getattr(getattr(raw, '_connection', None), 'sock', None)
         chunks, size = [], 0
         while True:  # bounded: every turn reads at least one byte or ends, before the deadline
@@ -515,13 +516,19 @@ class HttpClient(object):
                 sock.settimeout(left)
             chunk = self._read_chunk(read, where)
             if not chunk:
-                if sock is not None:  # the connection goes back to the pool: not with what was left
-                    sock.settimeout(self.timeout)
                 break
             size += len(chunk)
             if size > MAX_BODY:
                 raise self._too_large(response, where)
             chunks.append(chunk)
+            if getattr(raw_fp, 'length', None) == 0:
+                # Python before 3.12 does not mark a fully read response done in read1 (later ones
+                # do), and the next request on this kept-alive connection would fail.
+                if raw_fp.fp is not None:
+                    raw_fp._close_conn()
+                break
+        if sock is not None:  # the connection goes back to the pool: not with what was left
+            sock.settimeout(self.timeout)
         return _decoded(self, b''.join(chunks), response, where)
 
     def _read_chunk(self, read, where):

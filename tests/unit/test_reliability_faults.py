@@ -34,7 +34,7 @@ from saymon import SaymonEmulator  # noqa: E402  pylint: disable=wrong-import-po
 
 from ansible_collections.apiauth.sessions.plugins.module_utils import (  # noqa: E402
     bluecat, ipcortex, itsmng, saymon)
-from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError  # noqa: E402
+from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError, HttpClient  # noqa: E402
 
 SAYMON_ADMIN = '5e21b752308c3c66d64e0a01'
 BACKOFF = 0.5 + 1.0  # the HTTP core's two sleeps before the 2nd and 3rd tries of a read-only call
@@ -257,3 +257,23 @@ def test_a_huge_answer_is_refused_without_being_read_whole(servers, name, length
     assert 'answered more than 4 MiB (HTTP 200); no answer of the API is that large' in outcome.message
     assert requests == 1
     assert peak < 24 * 1024 * 1024, 'read at most the cap, not the 100 MB'
+
+
+
+
+@pytest.mark.parametrize('name, path', [('bluecat', '/api/v2/sessions/current'), ('saymon', '/node/api/users/current')])
+def test_calls_after_the_first_on_one_connection_reach_the_server_once(servers, name, path):
+    """Reads and a change on one kept-alive connection: each is sent once and answered (a change is
+    never retried, so a connection left mid-answer by the previous call would fail it)."""
+    server = servers[name]
+    with server.emulator.lock:
+        server.emulator.faults = []
+        server.emulator.reset()
+    client = HttpClient(name, server.url, timeout=10)
+    before = server.emulator.stats['requests']
+    # The answers are kept, as callers do: a released answer would hide a connection left unfinished.
+    answers = [client.request('GET', path, read_only=True) for _index in range(3)]
+    answers.append(client.request('POST', path, json_body={}))
+    assert server.emulator.stats['requests'] - before == 4
+    assert [getattr(answer, 'attempts', 1) for answer in answers] == [1, 1, 1, 1]
+    assert all(400 <= answer.status_code < 500 for answer in answers)
