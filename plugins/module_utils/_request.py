@@ -139,7 +139,7 @@ class Call(object):
                         % (self.method, self.path))
 
     def refuse(self, sentence):
-        raise ApiError(self.system.SYSTEM, '%s: %s.' % (self.system.SYSTEM, sentence))
+        raise ApiError(self.system.SYSTEM, '%s.' % sentence)
 
     def _method(self, value):
         method = str(value or 'GET').strip().upper()
@@ -312,9 +312,9 @@ class Requester(object):
         response, data = self._send(path, query, body)
         if self.system.session_gone(response.status_code, data):
             if not self.sessions.relogin:
-                raise self.http.error('%s: the server refused the session given in %s (HTTP %s): it is ended or '
+                raise self.http.error('the server refused the session given in %s (HTTP %s): it is ended or '
                                       'expired. Give a live one, or leave %s out to use the run\'s session.'
-                                      % (self.system.SYSTEM, self.system.REQUEST_SESSION_OPTION, response.status_code,
+                                      % (self.system.REQUEST_SESSION_OPTION, response.status_code,
                                          self.system.REQUEST_SESSION_OPTION), status=response.status_code)
             fresh, relogged = self.sessions.replace(self.params, self.session)
             self.relogged = self.relogged or relogged
@@ -435,9 +435,8 @@ def _pages(requester):
     response = None
     while page is not None:
         if pages >= call.max_pages:
-            raise requester.http.error('%s: %s has more than max_pages=%d pages of %d; raise max_pages or '
-                                       'page_size, or narrow the query.'
-                                       % (system.SYSTEM, call.path, call.max_pages, call.page_size))
+            raise requester.http.error('%s has more than max_pages=%d pages of %d; raise max_pages or '
+                                       'page_size, or narrow the query.' % (call.path, call.max_pages, call.page_size))
         path, query, body = page
         response, data = requester.send(path, query, body)
         _check_status(requester, response, data)
@@ -457,13 +456,11 @@ def _check_status(requester, response, data):
     if ok and not failure:
         return
     if ok:
-        raise requester.http.error('%s: %s %s failed: %s.' % (system.SYSTEM, call.method, call.path, failure),
-                                   status=status)
+        raise requester.http.error('%s %s failed: %s.' % (call.method, call.path, failure), status=status)
     said = failure or _said(response, data)
     wanted = 'expected %s' % ', '.join(str(s) for s in expected) if expected else 'expected 2xx'
-    raise requester.http.error('%s: %s %s answered HTTP %s (%s)%s.'
-                               % (system.SYSTEM, call.method, call.path, status, wanted,
-                                  ': %s' % said if said else ''), status=status)
+    raise requester.http.error('%s %s answered HTTP %s (%s)%s.'
+                               % (call.method, call.path, status, wanted, ': %s' % said if said else ''), status=status)
 
 
 def _said(response, data):

@@ -97,6 +97,11 @@ def about_to_expire(expires_at, min_validity, now=None):
 # --------------------------------------------------------------------------------------------
 # The client
 # --------------------------------------------------------------------------------------------
+def server_root(params):
+    """The checked server root (the collection adds the API path)."""
+    return check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL, env='%s_URL' % PREFIX)
+
+
 class BluecatClient(object):
     """One Address Manager API session, from a plain dict of the OPTIONS values."""
 
@@ -108,8 +113,7 @@ class BluecatClient(object):
         if self.username and self.password:
             self.redact.add(basic_credentials(self.username, self.password))
         self.read_only = bool(params.get('read_only'))
-        base_url = check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL,
-                                  env='%s_URL' % PREFIX)
+        base_url = server_root(params)
         validate = params.get('validate_certs')
         self.http = HttpClient(SYSTEM, base_url, validate_certs=True if validate is None else validate,
                                ca_path=params.get('ca_path'), timeout=params.get('timeout'),
@@ -323,13 +327,13 @@ class Bluecat(SessionSystem, RequestSupport):
 
     @classmethod
     def request_root(cls, params):
-        return check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL) + '/api/v2'
+        return server_root(params) + '/api/v2'
 
     @classmethod
     def given_session(cls, params, value):
         if not params.get('username'):
-            raise ApiError(SYSTEM, '%s: api_token needs the username it was issued to; set username (or '
-                                   'BLUECAT_USERNAME).' % SYSTEM)
+            raise ApiError(SYSTEM, 'api_token needs the username it was issued to; set username (or '
+                                   'BLUECAT_USERNAME).')
         return {'token': value, 'headers': {'Authorization': 'Basic %s' % basic_credentials(params['username'], value)},
                 'params': {}}
 

@@ -95,6 +95,11 @@ def public_user(user):
     return user
 
 
+def server_root(params):
+    """The checked server root (the collection adds the API path)."""
+    return check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL, env='%s_URL' % PREFIX)
+
+
 class IpcortexClient(object):
     """One IPCortex server, built from a plain dict of option values (module.params or lookup options)."""
 
@@ -102,8 +107,7 @@ class IpcortexClient(object):
         self.params = params
         self.redact = Redactor()
         self.redact.add(params.get('password'), params.get('api_key'), params.get('session'))
-        self.base_url = check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL,
-                                       env='%s_URL' % PREFIX)
+        self.base_url = server_root(params)
         check_header_value(SYSTEM, 'api_key', params.get('api_key'))
         check_session_value(params.get('session'))
         validate_certs = params.get('validate_certs')
@@ -259,7 +263,7 @@ class Ipcortex(SessionSystem, RequestSupport):
 
     @classmethod
     def request_root(cls, params):
-        return check_base_url(SYSTEM, params.get('url'), root_only=True, example=EXAMPLE_URL) + '/rest'
+        return server_root(params) + '/rest'
 
     @classmethod
     def given_session(cls, params, value):

@@ -129,13 +129,18 @@ def _check_options(params, session_token):
                                 'use user_token, or credentials_in=query.')
 
 
+def api_url(params):
+    """The checked API root (url ends in /apirest.php)."""
+    return check_base_url(PRODUCT, params.get('url'), path_suffix='/apirest.php', example=URL_EXAMPLE,
+                          env='%s_URL' % PREFIX)
+
+
 class ItsmngClient(object):
     """One ITSM-NG API user: logs in, keeps the session token, ends it."""
 
     def __init__(self, params, session_token=None):
         self.params = params
-        url = check_base_url(PRODUCT, params.get('url'), path_suffix='/apirest.php', example=URL_EXAMPLE,
-                             env='%s_URL' % PREFIX)
+        url = api_url(params)
         _check_options(params, session_token)
         self.redact = Redactor()
         self.redact.add(params.get('password'), params.get('user_token'), params.get('app_token'))
@@ -438,7 +443,7 @@ class Itsmng(SessionSystem, RequestSupport):
 
     @classmethod
     def request_root(cls, params):
-        return check_base_url(SYSTEM, params.get('url'), path_suffix='/apirest.php', example=URL_EXAMPLE)
+        return api_url(params)
 
     @classmethod
     def given_session(cls, params, value):

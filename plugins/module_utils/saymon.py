@@ -86,6 +86,15 @@ def token_fingerprint(token):
     return hashlib.sha256(token.encode('utf-8')).hexdigest() if token else None
 
 
+def server_root(params):
+    """The checked server root, which may carry a reverse-proxy prefix (the collection adds /node/api)."""
+    root = check_base_url(SYSTEM, params.get('url'), example=EXAMPLE_URL, env='%s_URL' % PREFIX)
+    if re.search(r'(^|/)node(/api)?(/.*)?$', urlsplit(root).path):
+        raise ApiError(SYSTEM, 'url must be the server root, like %s, without /node/api (the collection '
+                               'adds the API path); got %s.' % (EXAMPLE_URL, safe_url(root)))
+    return root
+
+
 class SaymonClient(object):
     """Calls of /node/api for one set of connection options (module.params or lookup options)."""
 
@@ -104,10 +113,7 @@ class SaymonClient(object):
             pair = '%s:%s' % (self.username, self.password)
             self._basic = base64.b64encode(pair.encode('utf-8')).decode('ascii')
             self.redact.add(pair, self._basic)
-        root = check_base_url(SYSTEM, values['url'], example=EXAMPLE_URL, env='%s_URL' % PREFIX)
-        if re.search(r'(^|/)node(/api)?(/.*)?$', urlsplit(root).path):
-            raise ApiError(SYSTEM, 'url must be the server root, like %s, without /node/api (the collection '
-                                   'adds the API path); got %s.' % (EXAMPLE_URL, safe_url(root)))
+        root = server_root(values)
         self.user_id = check_user_id(values['user_id'])
         self.where = safe_url(root)
         self.http = HttpClient(SYSTEM, root + API_PATH, validate_certs=values['validate_certs'],
@@ -307,11 +313,7 @@ class Saymon(SessionSystem, RequestSupport):
 
     @classmethod
     def request_root(cls, params):
-        root = check_base_url(SYSTEM, params.get('url'), example=EXAMPLE_URL)
-        if re.search(r'(^|/)node(/api)?(/.*)?$', urlsplit(root).path):
-            raise ApiError(SYSTEM, '%s: url must be the server root, like %s, without /node/api (the collection '
-                                   'adds the API path); got %s.' % (SYSTEM, EXAMPLE_URL, safe_url(root)))
-        return root + API_PATH
+        return server_root(params) + API_PATH
 
     @classmethod
     def given_session(cls, params, value):
