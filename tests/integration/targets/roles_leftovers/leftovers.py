@@ -56,14 +56,9 @@ def check(state, system, wanted):
     return 0
 
 
-def _default_sigint():
-    # A background job of a non-interactive shell ignores SIGINT, and so would its children.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _noticed(child, log):
     """Whether the run has ended or said that it was interrupted, within NOTICE_POLLS."""
-    for _ in range(NOTICE_POLLS):
+    for dummy in range(NOTICE_POLLS):
         with open(log, 'rb') as handle:
             if child.poll() is not None or INTERRUPTED in handle.read():
                 return True
@@ -72,10 +67,13 @@ def _noticed(child, log):
 
 
 def interrupt(markers, count, log, command):
+    # A background job of a non-interactive shell ignores SIGINT, and its children would inherit
+    # that: handled here, SIGINT is back to its default in the command.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with open(log, 'wb') as out:
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                 start_new_session=True, preexec_fn=_default_sigint)
-        for _ in range(START_POLLS):
+                                 start_new_session=True)
+        for dummy in range(START_POLLS):
             if child.poll() is not None or len(os.listdir(markers)) >= count:
                 break
             time.sleep(POLL)
