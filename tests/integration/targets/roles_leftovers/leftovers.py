@@ -56,6 +56,34 @@ def check(state, system, wanted):
     return 0
 
 
+def _descendants(pid):
+    """Every process below pid (ansible-playbook's workers run in sessions of their own)."""
+    parents = {}
+    for entry in os.listdir('/proc'):
+        try:
+            with open('/proc/%s/stat' % entry) as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue  # not a process, or gone meanwhile
+    found, todo = [], [pid]
+    while todo:  # bounded: each pid is visited once, as /proc lists it once
+        children = parents.pop(todo.pop(), [])
+        found.extend(children)
+        todo.extend(children)
+    return found
+
+
+def _kill(child):
+    """SIGKILL the run and every process it started, then reap it."""
+    for pid in [child.pid] + _descendants(child.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass  # already gone
+    child.wait()
+
+
 def _noticed(child, log):
     """Whether the run has ended or said that it was interrupted, within NOTICE_POLLS."""
     for dummy in range(NOTICE_POLLS):
@@ -83,15 +111,13 @@ def interrupt(markers, count, log, command):
         started = len(os.listdir(markers))
         os.killpg(child.pid, signal.SIGINT)
         if not _noticed(child, log):
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+            _kill(child)
             print('ansible-playbook lost the Ctrl-C (still running, silent): killed, to be tried again')
             return LOST
         try:
             code = child.wait(timeout=END_SECONDS)
         except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+            _kill(child)
             print('the playbook did not end after Ctrl-C', file=sys.stderr)
             return 1
     print('Ctrl-C after %d act step(s) had started: the playbook ended with rc %d' % (started, code))
