@@ -32,6 +32,9 @@ ensure_system_packages() {
     command -v rsync >/dev/null 2>&1 || missing+=(rsync)
     command -v git >/dev/null 2>&1 || missing+=(git)
     command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+    # The integration target module_path_ssh starts its own sshd and connects with ssh.
+    { command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ]; } || missing+=(openssh-server)
+    command -v ssh >/dev/null 2>&1 || missing+=(openssh-client)
     if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
         log "installing ${missing[*]} with apt-get"
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
