@@ -236,3 +236,13 @@ def test_a_session_ended_by_a_task_is_off_the_cleanup_record(monkeypatch, reques
     ended, _action = run_action(module, dict(args, state='absent', **dict((k, opened[v]) for k, v in token.items())))
     assert not ended.get('failed'), ended.get('msg')
     assert ended['changed'] and record == []
+
+
+def test_a_cache_that_cannot_record_leaves_the_session_usable_with_a_warning(monkeypatch, requests_mock):
+    def broken(*args, **kwargs):
+        raise OSError('disk full')
+    monkeypatch.setattr(token_cache, 'record_opened', broken)
+    requests_mock.get(ITSM + '/initSession', json={'session_token': 'opened-9'})
+    got, _action = run_action(itsmng_session, {'url': ITSM, 'user_token': USER_TOKEN})
+    assert not got.get('failed') and got['session_token'] == 'opened-9'
+    assert any('end-of-run cleanup' in w and 'state=absent' in w for w in got['warnings'])
