@@ -85,8 +85,10 @@ def masked_args(argument_spec, params):
 
 
 def revealed(result, reveal):
-    """The values of the result keys in reveal: short-lived tokens returned usable."""
-    return [result.get(key) for key in reveal if result.get(key)]
+    """The values of the result keys in reveal (a tuple, or a function of the result giving one):
+    short-lived tokens returned usable."""
+    keys = reveal(result) if callable(reveal) else reveal
+    return [result.get(key) for key in keys if result.get(key)]
 
 
 def exit_revealing(module, reveal=(), **result):

@@ -121,11 +121,18 @@ EXAMPLES = r'''
 RETURN = r'''
 auth_token:
   description:
-    - The user's API token, usable as it is (also when it was given in O(auth_token)).
+    - The API token this task created, usable as it is.
+    - A token given in O(auth_token) and kept is returned masked: SAYMON tokens never expire, so
+      the collection never prints one the user already has: use the variable it came from.
     - V(null) with O(state=absent), and in check mode when a token would have been created.
   returned: always
   type: str
   sample: a5f946dc-4c21-4ccd-b78b-f0a5fce94f4d
+created:
+  description: Whether this task created a new token (which then replaced the user's old one, if any).
+  returned: always
+  type: bool
+  sample: true
 params:
   description:
     - Query parameters for the next requests, a dictionary with the one key C(api-token) whose value is
@@ -160,7 +167,15 @@ ARGUMENT_SPEC = Saymon.argument_spec(
     state=dict(type='str', default='present', choices=['present', 'absent']),
     auth_token=dict(type='str', no_log=True),
 )
-REVEAL = ('auth_token',)
+
+
+def reveal_created(result):
+    """A token this task created is handed back usable. The user's own token, given in auth_token and
+    kept, stays masked in the result: it never expires, and the user has it already."""
+    return ('auth_token',) if result.get('created') else ()
+
+
+REVEAL = reveal_created
 SESSIONS = Saymon  # the system whose tokens tracked() names
 _HIDDEN = object()
 
@@ -177,8 +192,8 @@ def owner_check(client, owner):
                        % (owner.get('login'), owner['id'], client.user_id or client.username))
 
 
-def result(changed, user, token, msg):
-    return dict(changed=changed, auth_token=token, params={TOKEN_PARAM: token} if token else {},
+def result(changed, user, token, msg, created=False):
+    return dict(changed=changed, created=created, auth_token=token, params={TOKEN_PARAM: token} if token else {},
                 user_id=user['id'], login=user.get('login'), msg=msg)
 
 
@@ -205,7 +220,7 @@ def present(client, token, check_mode):
         return result(True, user, None, 'Would create a new API token for user %s (check mode: none created, '
                                         'so none returned).' % who(user))
     new = client.create_token(user['id'])
-    return result(True, user, new, 'Created a new API token for user %s.' % who(user))
+    return result(True, user, new, 'Created a new API token for user %s.' % who(user), created=True)
 
 
 def absent(client, token, check_mode):
@@ -214,7 +229,7 @@ def absent(client, token, check_mode):
         owner_check(client, owner)
         user, has = owner, True
     elif token and not client.has_credentials:
-        return dict(changed=False, auth_token=None, params={}, user_id=client.user_id, login=None,
+        return dict(changed=False, created=False, auth_token=None, params={}, user_id=client.user_id, login=None,
                     msg='SAYMON refuses the given API token: it is already deleted or replaced.')
     else:
         user = client.user(client.user_id)

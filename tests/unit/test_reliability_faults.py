@@ -259,8 +259,6 @@ def test_a_huge_answer_is_refused_without_being_read_whole(servers, name, length
     assert peak < 24 * 1024 * 1024, 'read at most the cap, not the 100 MB'
 
 
-
-
 @pytest.mark.parametrize('name, path', [('bluecat', '/api/v2/sessions/current'), ('saymon', '/node/api/users/current')])
 def test_calls_after_the_first_on_one_connection_reach_the_server_once(servers, name, path):
     """Reads and a change on one kept-alive connection: each is sent once and answered (a change is

@@ -79,11 +79,13 @@ def test_present_creates_for_another_user_id(run_module, api):
     assert api.create_alice.call_count == 1 and not api.create.called and not api.current.called
 
 
-def test_present_keeps_a_valid_token_and_returns_it_usable(run_module, api):
+def test_present_keeps_a_valid_token_and_never_shows_it(run_module, api):
+    # A SAYMON token never expires: the user's own, given and kept, is not printed back.
     api.mock.get(API + '/users/current?api-token=' + OLD, json=user(token=OLD))
     result = run_module(module, dict(ARGS, auth_token=OLD))
-    assert result['changed'] is False
-    assert result['auth_token'] == OLD and result['params'] == {'api-token': OLD}  # not ********
+    assert result['changed'] is False and result['created'] is False
+    assert OLD not in json.dumps(result)
+    assert result['auth_token'] not in (None, OLD) and result['params'] == {'api-token': result['auth_token']}
     assert result['invocation']['module_args']['auth_token'] == SECRET_PARAM_MASK
     assert not api.create.called
     # Validated with the token alone: no Basic login for a kept token.
@@ -134,7 +136,7 @@ def test_present_check_mode_creates_nothing_and_returns_no_token(run_module, api
 def test_present_check_mode_keeps_a_valid_token(run_module, api):
     api.mock.get(API + '/users/current?api-token=' + OLD, json=user(token=OLD))
     result = run_module(module, dict(ARGS, auth_token=OLD), check_mode=True)
-    assert result['changed'] is False and result['auth_token'] == OLD
+    assert result['changed'] is False and result['created'] is False and OLD not in json.dumps(result)
 
 
 def test_present_without_manage_users(run_module, api):
