@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - apiauth.sessions.bluecat
   - apiauth.sessions.request
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.in_process
 options:
   api_token:
     description:

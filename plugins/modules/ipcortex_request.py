@@ -25,6 +25,7 @@ extends_documentation_fragment:
   - apiauth.sessions.ipcortex
   - apiauth.sessions.request
   - ansible.builtin.action_common_attributes
+  - apiauth.sessions.in_process
 options:
   session:
     description:
