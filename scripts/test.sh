@@ -24,8 +24,9 @@
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 
-# series and its Python: 3.10 to 3.13 all covered, each within what that series supports
-LANES=("2.16 3.10" "2.17 3.12" "2.18 3.11" "2.19 3.11" "2.20 3.12" "2.21 3.13")
+# series and its Python: 3.10 to 3.13 all covered, each within what that series supports, and
+# lanes that run one after the other in the queue on different Pythons (see lane())
+LANES=("2.16 3.10" "2.17 3.12" "2.18 3.13" "2.19 3.11" "2.20 3.12" "2.21 3.13")
 OLDEST=2.16 NEWEST=2.21
 # one job more than cores: integration targets spend part of their time waiting on timeouts
 JOBS="${APIAUTH_JOBS:-$(( $(nproc 2>/dev/null || echo 2) + 1 ))}"
@@ -79,7 +80,11 @@ lane() {
     core="$("$v/bin/python" -c 'from ansible.release import __version__; print(__version__)')"
     cd "$parent/ansible_collections/apiauth/sessions" || return 1
     if wants sanity; then
-        step "sanity (ansible-core $core, Python $py)" \
+        # ansible-test keeps its sanity venvs in ~/.ansible/test/venv per Python and requirements,
+        # shared by every series that pins the same tools: two lanes on one Python must not
+        # create one at the same time.
+        mkdir -p "$HOME/.ansible/test"
+        step "sanity (ansible-core $core, Python $py)" flock "$HOME/.ansible/test/apiauth-sanity-python$py.lock" \
             "$v/bin/ansible-test" sanity --venv --python "$py" --color no
     fi
     if wants units; then
