@@ -20,5 +20,10 @@ for var in $(env | grep -oE '^(ITSMNG|BLUECAT|SAYMON|IPCORTEX)_[A-Z_]+' || true)
 ANSIBLE_LOOKUP_PLUGINS="$(collection_root)/tests/integration/targets/reliability_faults/lookup_plugins"
 export ANSIBLE_LOOKUP_PLUGINS
 export APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache" ANSIBLE_FORKS=4
+# Before ansible-core 2.19 a template's result is turned back into data with literal_eval, which
+# cannot read the nan and inf of the timeout cases' invocation echo: native types keep the data.
+if "$PY" -c 'import sys; from ansible.release import __version__ as v; sys.exit(tuple(map(int, v.split(".")[:2])) >= (2, 19))'; then
+    export ANSIBLE_JINJA2_NATIVE=1
+fi
 
 ansible-playbook bad_input.yml -i "$OUT/bad_input.inventory" -e @"$EMU_VARS" "$@"
