@@ -122,8 +122,8 @@ RETURN = r'''
 auth_token:
   description:
     - The API token this task created, usable as it is.
-    - A token given in O(auth_token) and kept is returned masked: SAYMON tokens never expire, so
-      the collection never prints one the user already has: use the variable it came from.
+    - A token given in O(auth_token) and kept is returned masked (SAYMON tokens never expire, so
+      the collection never prints one the user already has); use the variable it came from.
     - V(null) with O(state=absent), and in check mode when a token would have been created.
   returned: always
   type: str
