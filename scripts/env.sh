@@ -83,6 +83,7 @@ ensure_venv() {
 build_collection() {
     local dest="${1:-$BUILD_PARENT}/ansible_collections/apiauth/sessions"
     mkdir -p "$dest"
+    rm -rf "$dest/.ansible"  # ansible-lint's cache from an earlier run: rsync keeps what it excludes
     rsync -a --delete --exclude .git --exclude '/.build' --exclude '/.venv*' --exclude '/.ansible' --exclude 'tests/output' \
         --exclude '__pycache__' "$ROOT/" "$dest/"
 }
