@@ -95,7 +95,7 @@ relogged_in:
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    SESSION_SPEC, SYSTEM, Itsmng, ItsmngClient, describe, find_entity, relogin_result,
+    PRODUCT, SESSION_SPEC, Itsmng, ItsmngClient, describe, find_entity, relogin_result,
 )
 
 ARGUMENT_SPEC = Itsmng.argument_spec(entity=dict(type='str', required=True), recursive=dict(type='bool', default=False),
@@ -109,14 +109,14 @@ def descendants(entities, root_id):
     return sorted([root_id] + [i for i, name in by_id.items() if name.startswith(prefix)])
 
 
-def target_of(entities, wanted, recursive, before):
+def target_of(entities, wanted, recursive, before, product):
     """(target, recursive, expected ids, changed) for the entity asked for."""
     if wanted.lower() == 'all':
         all_ids = sorted(e['id'] for e in entities)
         return 'all', False, all_ids, before['ids'] != all_ids
     target = find_entity(entities, wanted)
     if target is None:
-        raise ApiError(SYSTEM, 'entity "%s" is not one of the entities of the active profile: %s.'
+        raise ApiError(product, 'entity "%s" is not one of the entities of the active profile: %s.'
                        % (wanted, describe(entities)))
     expected = descendants(entities, target['id']) if recursive else [target['id']]
     changed = not (before['id'] == target['id'] and before['recursive'] == recursive and before['ids'] == expected)
@@ -126,12 +126,12 @@ def target_of(entities, wanted, recursive, before):
 def run(params, check_mode=False, diff=False, warn=ignore):
     wanted = params['entity'].strip() if params['entity'] else ''
     if not wanted:
-        raise ApiError(SYSTEM, 'entity must not be empty; give an id, a name, a path or "all".')
+        raise ApiError(PRODUCT, 'entity must not be empty; give an id, a name, a path or "all".')
     client = ItsmngClient(params, session_token=params['session_token'])
     with reporting(client, warn):
         entities = client.my_entities(recursive=True)
         before = client.active_entities()
-        target, recursive, after_ids, changed = target_of(entities, wanted, params['recursive'], before)
+        target, recursive, after_ids, changed = target_of(entities, wanted, params['recursive'], before, client.product)
         if changed and not check_mode:
             client.change_entities(None if target == 'all' else target['id'], recursive)
             after_ids = client.active_entities()['ids']

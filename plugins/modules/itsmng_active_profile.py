@@ -80,7 +80,7 @@ relogged_in:
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
 from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import (
-    SESSION_SPEC, SYSTEM, Itsmng, ItsmngClient, describe, find_profile, relogin_result,
+    PRODUCT, SESSION_SPEC, Itsmng, ItsmngClient, describe, find_profile, relogin_result,
 )
 
 ARGUMENT_SPEC = Itsmng.argument_spec(profile=dict(type='str', required=True), **SESSION_SPEC)
@@ -93,13 +93,13 @@ def short(profile):
 def run(params, check_mode=False, diff=False, warn=ignore):
     wanted = (params['profile'] or '').strip()
     if not wanted:
-        raise ApiError(SYSTEM, 'profile must not be empty; give a profile id or name.')
+        raise ApiError(PRODUCT, 'profile must not be empty; give a profile id or name.')
     client = ItsmngClient(params, session_token=params['session_token'])
     with reporting(client, warn):
         profiles = client.my_profiles()
         target = find_profile(profiles, wanted)
         if target is None:
-            raise ApiError(SYSTEM, 'the user has no profile "%s"; their profiles are: %s.'
+            raise ApiError(client.product, 'the user has no profile "%s"; their profiles are: %s.'
                            % (wanted, describe(profiles)))
         before = short(client.active_profile())
         after = short(target)

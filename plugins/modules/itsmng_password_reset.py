@@ -74,7 +74,7 @@ message:
 
 from ansible_collections.apiauth.sessions.plugins.module_utils._http import ApiError
 from ansible_collections.apiauth.sessions.plugins.module_utils._module import ignore, module_main, reporting
-from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import SYSTEM, Itsmng, ItsmngClient
+from ansible_collections.apiauth.sessions.plugins.module_utils.itsmng import PRODUCT, Itsmng, ItsmngClient
 
 ARGUMENT_SPEC = Itsmng.argument_spec(
     email=dict(type='str', required=True),
@@ -88,7 +88,7 @@ def check_email(value):
     """The address, stripped; refused before any request when it cannot be one."""
     email = (value or '').strip()
     if '@' not in email or any(c in email for c in '\r\n\0'):
-        raise ApiError(SYSTEM, 'email must be the email address of the user (one line, with an @).')
+        raise ApiError(PRODUCT, 'email must be the email address of the user (one line, with an @).')
     return email
 
 

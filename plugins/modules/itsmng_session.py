@@ -134,7 +134,7 @@ def present(client, full):
                 result['session'] = client.full_session()
             return result
         if not client.has_credentials():
-            raise ApiError(Itsmng.SYSTEM, 'the session_token given is expired or was ended, and no credentials '
+            raise ApiError(client.product, 'the session_token given is expired or was ended, and no credentials '
                                           'were given to open a new one; give user_token or username and password.',
                            code='ERROR_SESSION_TOKEN_INVALID')
     # A login happens in check mode too: it is what lets later tasks predict their change.

@@ -112,6 +112,8 @@ def test_missing_profile_lists_the_users_profiles(run_module, requests_mock):
     change = profile_server(requests_mock)
     result = run_module(itsmng_active_profile, args(session_token='sess-xyz-1', profile='Self-Service'), fails=True)
     assert 'Admin (3), Super-Admin (4), Technician (6)' in result['msg'] and change.call_count == 0
+    # Nothing in these answers says which product the server is: the message does not guess.
+    assert result['msg'].startswith('ITSM-NG / GLPI: the user has no profile "Self-Service"')
 
 
 def entity_server(requests_mock, active):
