@@ -78,6 +78,10 @@ playbook() {  # playbook <log> <playbook> [args]: output to the log, shown on fa
     grep -A3 'PLAY RECAP' "$log" | head -n 4
 }
 stats() { "$PY" "$HERE/stats.py" "$EMU_TMP/state.json" "$@"; }
+flat() {  # flat <file>: the file on one line (ansible-core before 2.19 wraps warnings at 80 columns)
+    tr -s ' \n' '  ' <"$1"
+}
+
 no_secret_in() {  # no_secret_in <file or directory>...: grep for every secret, names included
     set +x
     local i
@@ -125,8 +129,8 @@ CACHE="$OUT/cache-kept"
 APIAUTH_SESSIONS_CACHE_DIR="$CACHE" playbook "$OUT/kept.log" main.yml -vvvv --tags lookups
 stats itsmng logins=1 logouts=0 live_sessions=1
 stats bluecat logins=1 logouts=0 live_sessions=1
-grep -c 'the session_cleanup callback is not enabled. Enable it with: ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup' \
-    "$OUT/kept.log" | grep -qx 1                                 # said once for the whole run
+flat "$OUT/kept.log" | grep -o 'the session_cleanup callback is not enabled. Enable it with: ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup' \
+    | wc -l | grep -qx 1                                 # said once for the whole run
 "$PY" - "$CACHE" <<'PY'
 import os, re, stat, sys
 base = sys.argv[1]
@@ -160,7 +164,7 @@ stats reset itsmng
 ADHOC_MSG="msg={{ lookup('apiauth.sessions.token', 'itsmng', url=emu.itsmng.url, user_token=itsm_user_token, app_token=itsm_app_token) | length }}"
 APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache-adhoc" ANSIBLE_CALLBACKS_ENABLED="$CLEANUP" \
     ansible localhost -m ansible.builtin.debug -a "$ADHOC_MSG" -e @"$EMU_VARS" -e @"$OUT/secrets.json" >"$OUT/adhoc.log" 2>&1
-grep -q 'Enable it with: ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup' "$OUT/adhoc.log"
+flat "$OUT/adhoc.log" | grep -q 'Enable it with: ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_CALLBACKS_ENABLED=apiauth.sessions.session_cleanup'
 stats itsmng logins=1 logouts=0 live_sessions=1
 APIAUTH_SESSIONS_CACHE_DIR="$OUT/cache-adhoc" ANSIBLE_CALLBACKS_ENABLED="$CLEANUP" ANSIBLE_LOAD_CALLBACK_PLUGINS=1 \
     ansible localhost -m ansible.builtin.debug -a "$ADHOC_MSG" -e @"$EMU_VARS" -e @"$OUT/secrets.json" >"$OUT/adhoc2.log" 2>&1

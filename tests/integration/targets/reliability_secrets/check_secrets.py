@@ -75,8 +75,9 @@ def main(secrets_file, log_file, cache_copy, cache_dir, state_file):
     # The callback ran: it ended the sessions, and said so; the dropped killSession is a warning.
     if 'apiauth.sessions.session_cleanup: ended' not in log:
         problems.append('the session_cleanup callback did not report what it ended')
+    flat = ' '.join(log.split())  # ansible-core before 2.19 wraps warnings at 80 columns
     if not re.search(r'session_cleanup: could not end a ITSM-NG session at the end of the run: ITSM-NG( / GLPI)?: '
-                     r'cannot connect to http://127\.0\.0\.1:\d+/apirest\.php/killSession', log):
+                     r'cannot connect to http://127\.0\.0\.1:\d+/apirest\.php/killSession', flat):
         problems.append('no warning for the ITSM-NG session the callback could not end')
     if os.path.isdir(cache_dir) and [n for n in os.listdir(cache_dir) if n.startswith('run-')]:
         problems.append('the callback left the run directory in %s' % cache_dir)
