@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, apiauth.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The BlueCat emulator in-process over real HTTP on 127.0.0.1: it must answer as protocols.md
-section 2 and the vendor example say, since the integration tests trust it."""
+"""The BlueCat emulator in-process over real HTTP on 127.0.0.1: it must answer as the vendor's
+RESTful v2 documentation and its example say (docs/bluecat.md), since the integration tests trust it."""
 
 from __future__ import absolute_import, division, print_function
 

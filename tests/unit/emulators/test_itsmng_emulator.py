@@ -234,7 +234,7 @@ def test_transcript_case(replayers, flavour, index, title):
 
 
 def test_transcripts_are_complete():
-    """70 cases each, and the two servers differ exactly where protocols.md says."""
+    """70 cases each, and the two servers differ exactly where their transcripts do."""
     itsm = parse_transcript(os.path.join(FIXTURES, 'itsmng-1.4.0.md'))
     glpi = parse_transcript(os.path.join(FIXTURES, 'glpi-10.0.6.md'))
     assert len(itsm) == len(glpi) == 70

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, apiauth.sessions contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The SAYMON emulator answers as protocols.md section 3 says (real HTTP on 127.0.0.1)."""
+"""The SAYMON emulator answers as the vendor API documentation and docs/saymon.md say (real HTTP on 127.0.0.1)."""
 
 from __future__ import absolute_import, division, print_function
 

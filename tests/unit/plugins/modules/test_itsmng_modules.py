@@ -1,4 +1,4 @@
-"""The ITSM-NG modules run in-process (HTTP faked): contracts of design.md §3."""
+"""The ITSM-NG modules run in-process (HTTP faked): the contracts their documentation states."""
 
 from __future__ import absolute_import, division, print_function
 
