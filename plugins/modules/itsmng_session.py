@@ -135,7 +135,7 @@ def present(client, full):
             return result
         if not client.has_credentials():
             raise ApiError(client.product, 'the session_token given is expired or was ended, and no credentials '
-                                          'were given to open a new one; give user_token or username and password.',
+                                           'were given to open a new one; give user_token or username and password.',
                            code='ERROR_SESSION_TOKEN_INVALID')
     # A login happens in check mode too: it is what lets later tasks predict their change.
     data = client.login(full_session=full)
